@@ -1,0 +1,93 @@
+"""Input checks shared by the modules, losses and optimizers.
+
+Every check raises early with a message that names the module or argument and the
+values involved, so a user mistake never turns into a silently wrong number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+Array = NDArray[Any]
+
+
+def check_float_dtype(dtype: Any, who: str) -> np.dtype[Any]:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise ``ValueError``."""
+    try:
+        dt: np.dtype[Any] = np.dtype(dtype)
+    except TypeError as exc:
+        raise ValueError(f"{who}: dtype={dtype!r} is not a numpy dtype") from exc
+    if dt not in FLOAT_DTYPES:
+        raise ValueError(f"{who}: dtype={dt} is not supported; use np.float64 or np.float32")
+    return dt
+
+
+def check_positive_int(value: Any, name: str, who: str) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{who}: {name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def as_batch(x: Any, who: str, name: str = "input") -> Array:
+    """Return ``x`` as a 2-D float array with one example per row.
+
+    Accepts ndarrays (no copy) and nested sequences. Refuses 1-D and n-D inputs,
+    integer, boolean and object arrays with a message saying what to do instead.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if arr.ndim != 2:
+        hint = (
+            f" For one example use {name}.reshape(1, -1); for m examples of one feature"
+            f" use {name}.reshape(-1, 1)."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{who} expects a 2-D {name} of shape (m, features) with one example per row;"
+            f" got shape {arr.shape}.{hint}"
+        )
+    if arr.dtype not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{who} expects a float32 or float64 {name}; got dtype {arr.dtype}."
+            f" Convert it first, e.g. {name}.astype(np.float64)."
+        )
+    return arr
+
+
+def check_finite(x: Array, who: str, name: str = "input") -> None:
+    """Raise ``ValueError`` naming the first NaN or inf in ``x``.
+
+    The cheap test (one reduction) runs first; the element search only on failure.
+    A sum can overflow to inf on finite values, so a failed cheap test is confirmed.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(x, axis=None))
+    if math.isfinite(total):
+        return
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    raise ValueError(
+        f"{who}: {name} contains {int(bad.sum())} NaN or inf value(s); the first is"
+        f" {x[where]} at index {where}"
+    )
+
+
+def check_same_shape(pred: Array, target: Array, who: str) -> None:
+    """Refuse a prediction and target of different shapes (no silent broadcasting)."""
+    if pred.shape != target.shape:
+        hint = ""
+        if target.ndim == 1 and pred.ndim == 2 and pred.shape == (target.shape[0], 1):
+            hint = " Reshape the target with target.reshape(-1, 1)."
+        raise ValueError(
+            f"{who}: prediction has shape {pred.shape} but target has shape {target.shape};"
+            f" they must match exactly (rows are examples, columns are outputs).{hint}"
+        )
