@@ -1,0 +1,213 @@
+r"""The fully connected layer: :math:`z^{(l+1)} = \Theta^{(l)} a^{(l)}` with the bias unit."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from minitorch_bp._validation import (
+    as_batch,
+    check_finite,
+    check_float_dtype,
+    check_positive_int,
+)
+from minitorch_bp.nn.module import Module
+from minitorch_bp.nn.parameter import Parameter
+
+Array = NDArray[Any]
+Seed = int | np.random.Generator | None
+
+
+class Linear(Module):
+    r"""Applies :math:`z = a\,W^\top + b` to a batch, the notes' :math:`z^{(l+1)} = \Theta^{(l)} a^{(l)}`.
+
+    In the notes' layout the weights and the bias form one matrix
+    :math:`\Theta^{(l)}` of shape :math:`(s_{l+1}, s_l + 1)` whose column 0 multiplies the
+    bias unit :math:`a_0^{(l)} = 1`. Here that column is ``bias`` and the rest is
+    ``weight``; :attr:`theta` joins them. With one example per row, the layer computes
+    :math:`Z^{(l+1)} = [\mathbf{1}, A^{(l)}]\,(\Theta^{(l)})^\top`.
+
+    Args:
+        in_features: :math:`s_l`, the number of units feeding in (without the bias unit).
+        out_features: :math:`s_{l+1}`, the number of units produced.
+        bias: if ``False`` the layer has no bias unit (as in the notes' regression example).
+        dtype: ``np.float64`` (default) or ``np.float32``; inputs must match.
+        rng: a seed or ``np.random.Generator`` for the initialisation; ``None`` draws fresh
+            entropy.
+
+    Shape:
+        - Input: :math:`(m, s_l)`, one example per row.
+        - Output: :math:`(m, s_{l+1})`.
+
+    Attributes:
+        weight: shape ``(out_features, in_features)``, :math:`\Theta^{(l)}_{:,1:}`.
+        bias: shape ``(out_features,)``, :math:`\Theta^{(l)}_{:,0}`; not regularised.
+
+    Initialisation:
+        The course's: every entry of :math:`\Theta^{(l)}`, bias column included, is drawn
+        from :math:`U(-\epsilon, \epsilon)` with
+        :math:`\epsilon = \sqrt{6} / \sqrt{s_l + s_{l+1}}`, in one draw of shape
+        ``(out_features, in_features + 1)``.
+
+    Caches:
+        The input :math:`a^{(l)}` (a reference, not a copy), for
+        :math:`\partial J / \partial \Theta^{(l)} = \delta^{(l+1)} (a^{(l)})^\top`.
+
+    Example:
+        >>> layer = Linear(2, 3, rng=0)
+        >>> layer.theta.shape
+        (3, 3)
+        >>> layer.theta = np.arange(9.0).reshape(3, 3)
+        >>> layer(np.array([[1.0, 2.0]]))
+        array([[ 5., 17., 29.]])
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        dtype: DTypeLike = np.float64,
+        rng: Seed = None,
+    ) -> None:
+        super().__init__()
+        self.in_features = check_positive_int(in_features, "in_features", "Linear")
+        self.out_features = check_positive_int(out_features, "out_features", "Linear")
+        dt = check_float_dtype(dtype, "Linear")
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        eps = math.sqrt(6.0) / math.sqrt(self.in_features + self.out_features)
+        theta = gen.uniform(-eps, eps, size=(self.out_features, self.in_features + 1))
+        self.weight = Parameter(theta[:, 1:].astype(dt), regularized=True)
+        self.bias: Parameter | None = None
+        if bias:
+            self.bias = Parameter(theta[:, 0].astype(dt), regularized=False)
+        self._input: Array | None = None
+
+    @property
+    def theta(self) -> Array:
+        r"""The notes' :math:`\Theta^{(l)}`, shape ``(out_features, in_features + 1)``.
+
+        Column 0 is the bias (zeros when ``bias=False``). Reading returns a new array;
+        assigning copies into ``weight`` and ``bias``.
+        """
+        theta = np.zeros((self.out_features, self.in_features + 1), dtype=self.weight.dtype)
+        theta[:, 1:] = self.weight.data
+        if self.bias is not None:
+            theta[:, 0] = self.bias.data
+        return theta
+
+    @theta.setter
+    def theta(self, value: Any) -> None:
+        arr = np.asarray(value)
+        expected = (self.out_features, self.in_features + 1)
+        if arr.shape != expected:
+            raise ValueError(
+                f"{self!r}: theta must have shape {expected} (s_(l+1), s_l + 1); got {arr.shape}"
+            )
+        if self.bias is None and np.any(arr[:, 0] != 0):
+            raise ValueError(f"{self!r} has no bias: column 0 of theta must be zero")
+        self.weight.data = arr[:, 1:]
+        if self.bias is not None:
+            self.bias.data = arr[:, 0]
+
+    def forward(self, x: Array) -> Array:
+        x = as_batch(x, repr(self))
+        w = self.weight.data
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{self!r} got input with {x.shape[1]} columns (shape {x.shape});"
+                f" expected (m, {self.in_features}): rows are examples"
+            )
+        if x.dtype != w.dtype:
+            raise ValueError(
+                f"{self!r} has dtype {w.dtype} but got {x.dtype} input; convert the input"
+                f" (x.astype(np.{w.dtype})) or build the layer with dtype=np.{x.dtype}"
+            )
+        z = self._buffer("z", (x.shape[0], self.out_features), w.dtype, self._reuse_output)
+        np.matmul(x, w.T, out=z)
+        if self.bias is not None:
+            z += self.bias.data
+        # NaN and inf in x always reach z, so checking the (usually narrower) output is a
+        # cheap stand-in for checking the input; the diagnosis runs only on failure.
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(np.add.reduce(z, axis=None))
+        if not math.isfinite(total):
+            self._diagnose_non_finite(x, z)
+        self._input = x
+        return z
+
+    def _diagnose_non_finite(self, x: Array, z: Array) -> None:
+        if np.isfinite(z).all():
+            return
+        check_finite(x, repr(self))
+        for name, p in self._parameters.items():
+            check_finite(p.data, repr(self), name)
+        raise FloatingPointError(
+            f"{self!r} produced inf from finite inputs and parameters (overflow);"
+            " scale the inputs or lower the learning rate"
+        )
+
+    def _cached_input(self, grad_output: Array) -> Array:
+        x = self._input
+        if x is None:
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        expected = (x.shape[0], self.out_features)
+        if grad_output.shape != expected:
+            raise ValueError(
+                f"{self!r}.backward got grad_output of shape {grad_output.shape};"
+                f" expected {expected} to match the last forward"
+            )
+        return x
+
+    def backward_params(self, grad_output: Array) -> None:
+        r"""Accumulate :math:`\partial J/\partial W = \delta^{(l+1)\top} a^{(l)}` and the bias sum.
+
+        This is step 5 of the notes' algorithm, vectorised:
+        :math:`\Delta^{(l)} := \Delta^{(l)} + \delta^{(l+1)} (a^{(l)})^T` summed over the
+        examples by one matrix product ("the matrix multiplication also takes care of the
+        :math:`\sum`"). With the default ``batchmean`` loss ``grad_output`` already carries
+        the :math:`1/m`, so ``weight.grad`` is :math:`\frac{1}{m}\Delta^{(l)}_{:,1:}`.
+        """
+        x = self._cached_input(grad_output)
+        inv_m = 1.0 / x.shape[0]
+        w = self.weight
+        target = w.grad_target()
+        if target is not None:
+            np.matmul(grad_output.T, x, out=target)
+            w.mark_written()
+        else:
+            w.accumulate_grad(grad_output.T @ x)
+        w.inv_m += inv_m
+        b = self.bias
+        if b is not None:
+            target = b.grad_target()
+            if target is not None:
+                np.add.reduce(grad_output, axis=0, out=target)
+                b.mark_written()
+            else:
+                b.accumulate_grad(np.add.reduce(grad_output, axis=0))
+            b.inv_m += inv_m
+
+    def backward(self, grad_output: Array) -> Array:
+        r"""Accumulate the parameter gradients and return :math:`\delta^{(l+1)} W`.
+
+        The returned :math:`\partial J / \partial a^{(l)}` is the notes'
+        :math:`(\Theta^{(l)})^T \delta^{(l+1)}` without the bias row; the activation
+        before this layer multiplies it by :math:`g'(z^{(l)})` to give :math:`\delta^{(l)}`.
+        """
+        self.backward_params(grad_output)
+        w = self.weight.data
+        m = grad_output.shape[0]
+        dx = self._buffer("dx", (m, self.in_features), w.dtype, self._reuse_grad_input)
+        np.matmul(grad_output, w, out=dx)
+        return dx
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features},"
+            f" bias={self.bias is not None}"
+        )
