@@ -1,0 +1,11 @@
+"""minitorch_bp: the backpropagation notes as a small, fast, PyTorch-style framework on numpy.
+
+>>> from minitorch_bp import nn, optim, gradcheck
+"""
+
+from minitorch_bp import nn, optim, reference, utils
+from minitorch_bp.gradcheck import gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "gradcheck", "nn", "optim", "reference", "utils"]

@@ -1,0 +1,122 @@
+r"""The ``Optimizer`` base: parameters, the notes' :math:`\lambda`, and the flat buffers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minitorch_bp.nn.parameter import Parameter, flat_buffers, pack_parameters
+from minitorch_bp.nn.regularization import check_l2, l2_gradient
+
+Array = NDArray[Any]
+
+
+class Optimizer:
+    r"""Base class of the optimizers, in the shape of ``torch.optim.Optimizer``.
+
+    The optimizer, not the loss, owns the notes' regularisation: it turns each
+    parameter's gradient :math:`\frac{1}{m}\Delta` into
+    :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for weights and
+    :math:`D = \frac{1}{m}\Delta` for biases, with :math:`m` the number of examples in the
+    batch behind the gradient (recorded by backward in :attr:`Parameter.inv_m`).
+
+    When all parameters share one dtype they are packed into one contiguous buffer
+    (each ``Parameter`` a view into it), so an update is a few whole-array operations.
+
+    Args:
+        params: the parameters to update, e.g. ``model.parameters()``.
+        lr: the learning rate, > 0.
+        l2: the notes' :math:`\lambda \ge 0`.
+        regularize_bias: if ``True`` the bias column is regularised too (not the notes).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        *,
+        lr: float,
+        l2: float = 0.0,
+        regularize_bias: bool = False,
+    ) -> None:
+        name = type(self).__name__
+        self.params: list[Parameter] = list(params)
+        if not self.params:
+            raise ValueError(f"{name} got an empty parameter list; pass model.parameters()")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"{name}: params[{i}] is {type(p).__name__}, not a Parameter")
+        self.lr = check_lr(lr, name)
+        self.l2 = check_l2(l2, name)
+        self.regularize_bias = regularize_bias
+        self._flat: tuple[Array, Array] | None = pack_parameters(self.params)
+
+    # ----------------------------------------------------------------- helpers
+    def flat(self) -> tuple[Array, Array] | None:
+        """Return the 1-D ``(data, grad)`` views over all parameters, or ``None``.
+
+        Re-checked on each call: if something re-packed the parameters (for example a
+        new ``Sequential`` built from the same layers) the views are found again.
+        """
+        flat = self._flat
+        if flat is not None:
+            base_d, base_g = flat[0].base, flat[1].base
+            if all(p.data.base is base_d and p.grad.base is base_g for p in self.params):
+                return flat
+        self._flat = flat_buffers(self.params) or pack_parameters(self.params)
+        return self._flat
+
+    def regularized(self, p: Parameter) -> bool:
+        """Whether the :math:`\\lambda` term applies to ``p``."""
+        return self.l2 != 0.0 and (p.regularized or self.regularize_bias)
+
+    def gradient(self, p: Parameter) -> Array:
+        r"""Return the notes' :math:`D` for ``p`` (a new array)."""
+        if self.regularize_bias and not p.regularized and self.l2 != 0.0:
+            return p.grad + (self.l2 * p.inv_m) * p.data
+        return l2_gradient(p, self.l2)
+
+    # ----------------------------------------------------------------- public API
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to zero (one fill when the buffer is flat)."""
+        flat = self.flat()
+        if flat is None:
+            for p in self.params:
+                p.zero_grad()
+            return
+        flat[1].fill(0)
+        for p in self.params:
+            p.inv_m = 0.0
+            p._fresh = True
+
+    def step(self) -> None:
+        """Update the parameters from their gradients."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return the hyper-parameters and any per-parameter state (arrays are copies)."""
+        return {"type": type(self).__name__, "lr": self.lr, "l2": self.l2}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        name = type(self).__name__
+        if state.get("type", name) != name:
+            raise ValueError(f"{name}.load_state_dict: state is for {state['type']}")
+        self.lr = check_lr(state.get("lr", self.lr), name)
+        self.l2 = check_l2(state.get("l2", self.l2), name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr}, l2={self.l2})"
+
+
+def check_lr(lr: Any, who: str) -> float:
+    """Return ``lr`` as a float if it is a finite number > 0, else raise ``ValueError``."""
+    try:
+        value = float(lr)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{who}: lr={lr!r} must be a number > 0") from exc
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{who}: lr={lr!r} must be a finite number > 0")
+    return value
