@@ -1,5 +1,6 @@
 import doctest
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def test_same_seed_same_batches_and_epochs_differ() -> None:
     b_epochs = [_epoch_labels(b) for _ in range(3)]
     assert a_epochs == b_epochs
     assert a_epochs[0] != a_epochs[1]
-    assert a_epochs[0] != list(range(20))
+    assert [label for batch in a_epochs[0] for label in batch] != list(range(20))
     other = DataLoader(X, y, batch_size=6, seed=43)
     assert _epoch_labels(other) != a_epochs[0]
 
@@ -148,7 +149,7 @@ def test_bad_batch_size(batch_size: object) -> None:
 
 def test_numpy_integer_batch_size_accepted() -> None:
     X, y = _data(4)
-    assert len(DataLoader(X, y, batch_size=np.int64(3))) == 2  # type: ignore[arg-type]
+    assert len(DataLoader(X, y, batch_size=np.int64(3))) == 2
 
 
 def test_mismatched_rows() -> None:
@@ -176,4 +177,10 @@ def test_bad_seed(seed: object) -> None:
 
 def test_docstring_examples() -> None:
     result = doctest.testmod(loader_module)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_docs_page_examples() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "data.md"
+    result = doctest.testfile(str(page), module_relative=False)
     assert result.attempted > 0 and result.failed == 0

@@ -79,7 +79,9 @@ def test_rejects_non_float_dtype(dtype: type) -> None:
 
 
 def test_shipped_file_is_small_and_credited() -> None:
-    data_dir = Path(importlib.import_module("minitorch_bp.datasets").__file__).parent / "_data"
+    package_file = importlib.import_module("minitorch_bp.datasets").__file__
+    assert package_file is not None
+    data_dir = Path(package_file).parent / "_data"
     assert (data_dir / "digits.npz").stat().st_size < 200_000
     readme = (data_dir / "README.md").read_text(encoding="utf-8")
     for credit in ("CC BY 4.0", "Alpaydin", "Kaynak", "10.24432/C50P49", PIXELS_SHA256):

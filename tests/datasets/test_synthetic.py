@@ -100,7 +100,10 @@ def test_spirals_noiseless_geometry() -> None:
     ("call", "message"),
     [
         (lambda: two_moons(1), r"two_moons\(n=1\) must be an integer >= 2"),
-        (lambda: two_moons(10.0), r"two_moons\(n=10.0\) must be an integer"),
+        (
+            lambda: two_moons(10.0),  # type: ignore[arg-type]
+            r"two_moons\(n=10.0\) must be an integer",
+        ),
         (lambda: two_moons(10, noise=-0.1), r"two_moons\(noise=-0.1\) must be a finite"),
         (lambda: two_moons(10, noise=float("nan")), r"two_moons\(noise=nan\)"),
         (lambda: two_moons(10, dtype=np.int32), r"two_moons\(dtype=int32\) must be a floating"),
