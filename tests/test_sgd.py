@@ -152,3 +152,31 @@ def test_l2_penalty_counts_weights_only() -> None:
     assert nn.l2_penalty(model, l2=2.0, m=4) == pytest.approx(2.0 / 8 * (1 + 4 + 9), rel=1e-15)
     with pytest.raises(ValueError, match="m=0"):
         nn.l2_penalty(model, 1.0, 0)
+
+
+def test_step_with_closure_returns_its_value() -> None:
+    layer = nn.Linear(1, 1, rng=0)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+    loss = nn.MSELoss()
+
+    def closure() -> float:
+        opt.zero_grad()
+        value = loss(layer(np.ones((2, 1))), np.zeros((2, 1)))
+        layer.backward(loss.backward())
+        return value
+
+    w0 = layer.weight.data.copy()
+    assert opt.step(closure) == pytest.approx(0.5 * (w0[0, 0] + layer.bias.data[0]) ** 2)
+    assert not np.array_equal(layer.weight.data, w0)
+
+
+def test_linear_config_rebuilds_the_layer() -> None:
+    layer = nn.Linear(3, 2, bias=False, dtype=np.float32)
+    clone = nn.Linear(**layer.config())
+    assert clone.config() == {
+        "in_features": 3,
+        "out_features": 2,
+        "bias": False,
+        "dtype": "float32",
+    }
+    assert nn.Sigmoid().config() == {}

@@ -173,6 +173,15 @@ class Module:
             buffers[key] = buf
         return buf
 
+    # ----------------------------------------------------------------- rebuilding
+    def config(self) -> dict[str, Any]:
+        """Return the constructor arguments that rebuild this module (JSON-able values).
+
+        ``type(module)(**module.config())`` makes a module of the same shape; checkpoints
+        store this next to the parameters. Subclasses with arguments override it.
+        """
+        return {}
+
     # ----------------------------------------------------------------- printing
     def extra_repr(self) -> str:
         """The text inside the parentheses of ``repr``; subclasses override it."""

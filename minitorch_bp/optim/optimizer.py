@@ -2,7 +2,7 @@ r"""The ``Optimizer`` base: parameters, the notes' :math:`\lambda`, and the flat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,12 +26,20 @@ class Optimizer:
     When all parameters share one dtype they are packed into one contiguous buffer
     (each ``Parameter`` a view into it), so an update is a few whole-array operations.
 
+    Closures:
+        ``step(closure)`` takes an optional function that runs forward, the criterion and
+        backward and returns the criterion's value, as in PyTorch. Optimizers that must
+        re-evaluate the cost (line searches: L-BFGS, conjugate gradients) set the class
+        attribute ``requires_closure = True``; a training loop passes one to them.
+
     Args:
         params: the parameters to update, e.g. ``model.parameters()``.
         lr: the learning rate, > 0.
         l2: the notes' :math:`\lambda \ge 0`.
         regularize_bias: if ``True`` the bias column is regularised too (not the notes).
     """
+
+    requires_closure: bool = False
 
     def __init__(
         self,
@@ -91,8 +99,8 @@ class Optimizer:
             p.inv_m = 0.0
             p._fresh = True
 
-    def step(self) -> None:
-        """Update the parameters from their gradients."""
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Update the parameters from their gradients; return ``closure()`` if given."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:

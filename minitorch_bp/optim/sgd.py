@@ -2,7 +2,7 @@ r"""Stochastic gradient descent: :math:`\Theta \leftarrow \Theta - \alpha D`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -55,7 +55,9 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, l2=l2, regularize_bias=regularize_bias)
         self._scratch: np.ndarray | None = None
 
-    def step(self) -> None:
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Apply :math:`\\Theta \\leftarrow \\Theta - \alpha D`; ``closure`` runs first if given."""
+        loss = closure() if closure is not None else None
         lr = self.lr
         # The λ term first, as a scaling of the weights: Θ - α(λ/m)Θ - αg equals
         # Θ - α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
@@ -66,16 +68,17 @@ class SGD(Optimizer):
         if flat is None:
             for p in self.params:
                 p.data -= lr * p.grad
-            return
+            return loss
         data, grad = flat
         if lr == 1.0:
             data -= grad
-            return
+            return loss
         scratch = self._scratch
         if scratch is None or scratch.shape != grad.shape or scratch.dtype != grad.dtype:
             scratch = self._scratch = np.empty_like(grad)
         np.multiply(grad, lr, out=scratch)
         data -= scratch
+        return loss
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr}, l2={self.l2})"
