@@ -166,7 +166,8 @@ def test_step_with_closure_returns_its_value() -> None:
         return value
 
     w0 = layer.weight.data.copy()
-    assert opt.step(closure) == pytest.approx(0.5 * (w0[0, 0] + layer.bias.data[0]) ** 2)
+    expected = 0.5 * (w0[0, 0] + layer.bias.data[0]) ** 2
+    assert opt.step(closure) == pytest.approx(expected, rel=1e-15)
     assert not np.array_equal(layer.weight.data, w0)
 
 

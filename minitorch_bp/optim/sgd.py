@@ -56,7 +56,7 @@ class SGD(Optimizer):
         self._scratch: np.ndarray | None = None
 
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        """Apply :math:`\\Theta \\leftarrow \\Theta - \alpha D`; ``closure`` runs first if given."""
+        r"""Apply :math:`\Theta \leftarrow \Theta - \alpha D`; ``closure`` runs first if given."""
         loss = closure() if closure is not None else None
         lr = self.lr
         # The λ term first, as a scaling of the weights: Θ - α(λ/m)Θ - αg equals
