@@ -125,7 +125,7 @@ def test_container_protocol_and_errors() -> None:
     assert len(model) == 3 and model[1] is layers[1] and list(model) == layers
     assert isinstance(model[:2], nn.Sequential) and len(model[:2]) == 2
     assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    with pytest.raises(ValueError, match=r"layer 2 .*in_features=4.*3 columns"):
+    with pytest.raises(ValueError, match=r"layer 2: Linear.*in_features=4.*3 columns"):
         nn.Sequential(nn.Linear(2, 3, rng=0), nn.Sigmoid(), nn.Linear(4, 1, rng=0))(np.ones((1, 2)))
     s = nn.Sigmoid()
     with pytest.raises(ValueError, match="arguments 0 and 1 are the same"):

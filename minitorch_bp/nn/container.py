@@ -95,7 +95,7 @@ class Sequential(Module):
             try:
                 x = module.forward(x)
             except ValueError as exc:
-                raise ValueError(f"Sequential layer {i} ({module!r}): {exc}") from exc
+                raise ValueError(f"Sequential layer {i}: {exc}") from exc
         return x
 
     @overload

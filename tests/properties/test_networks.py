@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
-from strategies import NetSpec, net_specs
+from net_strategies import NetSpec, net_specs
 
 from minitorch_bp import gradcheck, nn, reference, utils
 

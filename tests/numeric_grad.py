@@ -1,4 +1,4 @@
-"""Shared test helpers: central differences and small fixtures."""
+"""Central differences and the course's relative error, shared by the tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
 from numpy.typing import NDArray
 
 Array = NDArray[Any]
@@ -32,8 +31,3 @@ def rel_error(a: Array, b: Array) -> float:
     """‖a − b‖ / max(‖a‖ + ‖b‖, tiny): the course's relative difference."""
     denom = float(np.linalg.norm(a) + np.linalg.norm(b))
     return float(np.linalg.norm(a - b)) / max(denom, 1e-300)
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(12345)

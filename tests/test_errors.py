@@ -1,0 +1,267 @@
+"""Every user mistake in docs/errors.md gets the error it lists, with the values in it.
+
+Each row of ``ROWS`` is a row of the table in docs/errors.md (matched by its id), so
+the page and the tests cannot drift apart: a row missing on either side fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from minitorch_bp import gradcheck, nn, optim, utils
+from minitorch_bp.data import DataLoader, one_hot, train_test_split
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+
+
+def _net() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(3, 2, rng=0), nn.Sigmoid())
+
+
+def _backward_first() -> None:
+    nn.Linear(3, 2).backward(np.ones((1, 2)))
+
+
+def _load(state: dict[str, Any]) -> None:
+    _net().load_state_dict(state)
+
+
+ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
+    "input-1d": (
+        lambda: _net()(np.ones(3)),
+        ValueError,
+        r"2-D input.*one example per row.*got shape \(3,\).*reshape\(1, -1\)",
+    ),
+    "input-3d": (lambda: _net()(np.ones((2, 3, 1))), ValueError, r"got shape \(2, 3, 1\)"),
+    "input-columns": (
+        lambda: _net()(np.ones((2, 4))),
+        ValueError,
+        r"layer 0: Linear.*in_features=3.*4 columns.*rows are examples",
+    ),
+    "input-int": (
+        lambda: _net()(np.ones((2, 3), dtype=np.int64)),
+        ValueError,
+        r"float32 or float64 input; got dtype int64.*astype",
+    ),
+    "input-object": (
+        lambda: _net()(np.array([[1, "a", 2]], dtype=object)),
+        ValueError,
+        r"got dtype object",
+    ),
+    "input-dtype-mix": (
+        lambda: _net()(np.ones((2, 3), dtype=np.float32)),
+        ValueError,
+        r"has dtype float64 but got float32",
+    ),
+    "input-nan": (
+        lambda: _net()(np.array([[0.0, np.nan, 1.0]])),
+        ValueError,
+        r"input contains 1 NaN or inf.*nan at index \(0, 1\)",
+    ),
+    "input-inf": (
+        lambda: _net()(np.array([[0.0, 1.0, -np.inf]])),
+        ValueError,
+        r"-inf at index \(0, 2\)",
+    ),
+    "weights-nan": (
+        lambda: _diverged()(np.ones((1, 3))),
+        ValueError,
+        r"weight contains 1 NaN or inf",
+    ),
+    "target-shape": (
+        lambda: nn.MSELoss()(np.ones((4, 2)), np.ones((2, 4))),
+        ValueError,
+        r"prediction has shape \(4, 2\) but target has shape \(2, 4\)",
+    ),
+    "target-column": (
+        lambda: nn.MSELoss()(np.ones((4, 1)), np.ones(4)),
+        ValueError,
+        r"\(4, 1\).*\(4,\).*target.reshape\(-1, 1\)",
+    ),
+    "target-nan": (
+        lambda: nn.MSELoss()(np.ones((1, 1)), np.array([[np.nan]])),
+        ValueError,
+        r"target contains 1 NaN",
+    ),
+    "bce-target-range": (
+        lambda: nn.BCELoss()(np.full((1, 2), 0.5), np.array([[0.0, 2.0]])),
+        ValueError,
+        r"target values must lie in \[0, 1\]; got min 0.0, max 2.0",
+    ),
+    "bce-pred-range": (
+        lambda: nn.BCELoss()(np.array([[3.0]]), np.ones((1, 1))),
+        ValueError,
+        r"prediction values.*max 3.0.*BCEWithLogitsLoss",
+    ),
+    "reduction": (
+        lambda: nn.BCELoss(reduction="avg"),
+        ValueError,
+        r"reduction='avg' must be one of \('batchmean', 'sum', 'mean'\)",
+    ),  # type: ignore[arg-type]
+    "backward-before-forward": (
+        _backward_first,
+        RuntimeError,
+        r"Linear\(in_features=3.*backward called before forward",
+    ),
+    "loss-backward-first": (
+        lambda: nn.BCELoss().backward(),
+        RuntimeError,
+        r"BCELoss: backward called before the loss",
+    ),
+    "grad-shape": (
+        lambda: _linear_ran().backward(np.ones((2, 5))),
+        ValueError,
+        r"grad_output of shape \(2, 5\); expected \(2, 2\)",
+    ),
+    "state-keys": (
+        lambda: _load({"0.weight": np.zeros((2, 3))}),
+        ValueError,
+        r"missing keys \['0.bias'\], unexpected keys \[\]",
+    ),
+    "state-shape": (
+        lambda: _load({"0.weight": np.zeros((3, 3)), "0.bias": np.zeros(2)}),
+        ValueError,
+        r"'0.weight' has shape \(3, 3\), the model expects \(2, 3\)",
+    ),
+    "state-dtype": (
+        lambda: _load({"0.weight": np.zeros((2, 3), dtype=int), "0.bias": np.zeros(2)}),
+        ValueError,
+        r"'0.weight' has dtype int64; expected a float array",
+    ),
+    "optimizer-empty": (
+        lambda: optim.SGD([], lr=0.1),
+        ValueError,
+        r"SGD got an empty parameter list",
+    ),
+    "optimizer-not-param": (
+        lambda: optim.SGD([np.zeros(2)], lr=0.1),
+        TypeError,
+        r"params\[0\] is ndarray, not a Parameter",
+    ),  # type: ignore[list-item]
+    "lr": (
+        lambda: optim.SGD(_net().parameters(), lr=0.0),
+        ValueError,
+        r"SGD: lr=0.0 must be a finite number > 0",
+    ),
+    "l2": (
+        lambda: optim.SGD(_net().parameters(), lr=0.1, l2=-1.0),
+        ValueError,
+        r"SGD: l2=-1.0 must be a finite number >= 0",
+    ),
+    "layer-size": (
+        lambda: nn.Linear(0, 3),
+        ValueError,
+        r"Linear: in_features=0 must be a positive integer",
+    ),
+    "layer-dtype": (
+        lambda: nn.Linear(2, 3, dtype=np.int32),
+        ValueError,
+        r"Linear: dtype=int32 is not supported",
+    ),
+    "sequential-arg": (
+        lambda: nn.Sequential(nn.Linear(2, 2), "relu"),
+        TypeError,
+        r"argument 1 is str, not a Module",
+    ),  # type: ignore[arg-type]
+    "sequential-repeat": (
+        lambda: _repeat(),
+        ValueError,
+        r"arguments 1 and 3 are the same Sigmoid\(\) object",
+    ),
+    "theta-shape": (
+        lambda: setattr(nn.Linear(2, 3), "theta", np.zeros((3, 2))),
+        ValueError,
+        r"theta must have shape \(3, 3\).*got \(3, 2\)",
+    ),
+    "vector-length": (
+        lambda: utils.vector_to_parameters(np.zeros(4), _net().parameters()),
+        ValueError,
+        r"vec has shape \(4,\); expected \(8,\)",
+    ),
+    "gradcheck-float32": (
+        lambda: gradcheck(
+            nn.Sequential(nn.Linear(1, 1, dtype=np.float32)),
+            nn.MSELoss(),
+            np.ones((1, 1), np.float32),
+            np.ones((1, 1)),
+        ),
+        ValueError,
+        r"'0.weight' is float32; gradient checking needs float64",
+    ),
+    "labels-range": (
+        lambda: one_hot(np.array([0, 3, 12]), 10),
+        ValueError,
+        r"outside the range 0..9 for num_classes=10: 12",
+    ),
+    "labels-float": (
+        lambda: one_hot(np.array([0.5]), 2),
+        ValueError,
+        r"must hold integers, got dtype float64",
+    ),
+    "batch-size": (
+        lambda: DataLoader(np.ones((4, 2)), np.ones((4, 1)), 0),
+        ValueError,
+        r"DataLoader\(batch_size=0\) must be a positive integer",
+    ),
+    "empty-data": (
+        lambda: DataLoader(np.ones((0, 2)), np.ones((0, 1)), 2),
+        ValueError,
+        r"empty data set \(shape \(0, 2\)\)",
+    ),
+    "rows-mismatch": (
+        lambda: DataLoader(np.ones((4, 2)), np.ones((3, 1)), 2),
+        ValueError,
+        r"same number of rows, got X.shape=\(4, 2\) and Y.shape=\(3, 1\)",
+    ),
+    "test-size": (
+        lambda: train_test_split(np.ones((4, 2)), np.ones((4, 1)), test_size=1.5, seed=0),
+        ValueError,
+        r"test_size=1.5",
+    ),
+}
+
+
+def _diverged() -> nn.Sequential:
+    model = _net()
+    model[0].weight.data[1, 2] = np.nan
+    return model
+
+
+def _linear_ran() -> nn.Linear:
+    layer = nn.Linear(3, 2, rng=0)
+    layer(np.ones((2, 3)))
+    return layer
+
+
+def _repeat() -> nn.Sequential:
+    s = nn.Sigmoid()
+    return nn.Sequential(nn.Linear(2, 2), s, nn.Linear(2, 2), s)
+
+
+@pytest.mark.parametrize("row", sorted(ROWS))
+def test_row(row: str) -> None:
+    action, exc_type, pattern = ROWS[row]
+    with pytest.raises(exc_type, match=pattern):
+        action()
+
+
+def test_every_documented_row_is_tested_and_every_test_documented() -> None:
+    documented = set(
+        re.findall(r"^\| `([a-z0-9-]+)` \|", DOC.read_text(encoding="utf-8"), flags=re.M)
+    )
+    assert documented == set(ROWS), (documented - set(ROWS), set(ROWS) - documented)
+
+
+def test_a_refused_load_leaves_the_model_untouched() -> None:
+    model = _net()
+    before = model.state_dict()
+    with pytest.raises(ValueError):
+        model.load_state_dict({"0.weight": np.ones((2, 3)), "0.bias": np.ones(5)})
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.state_dict()[k], v)
