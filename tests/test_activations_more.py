@@ -202,3 +202,13 @@ def test_every_new_layer_inside_a_sequential_matches_central_differences() -> No
     assert rel_error(grad_input, central_difference(J, x)) < 1e-7
     for name, p in model.named_parameters():
         assert rel_error(analytic[name], central_difference(J, p.data)) < 1e-7, name
+
+
+@pytest.mark.parametrize(
+    "module",
+    [nn.Sigmoid(), nn.Tanh(), nn.ReLU(), nn.LeakyReLU(), nn.Softmax(), nn.Identity(), nn.Dropout()],
+    ids=repr,
+)
+def test_float32_module_returns_a_float32_gradient_for_a_float64_one(module: nn.Module) -> None:
+    module(np.ones((2, 3), dtype=np.float32))
+    assert module.backward(np.ones((2, 3))).dtype == np.float32

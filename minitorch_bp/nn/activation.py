@@ -202,6 +202,7 @@ class LeakyReLU(Module):
             )
         self.negative_slope = float(negative_slope)
         self._positive: Array | None = None
+        self._dtype: np.dtype[Any] = np.dtype(np.float64)
 
     def forward(self, x: Array) -> Array:
         z = as_batch(x, "LeakyReLU")
@@ -211,12 +212,12 @@ class LeakyReLU(Module):
         a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
         np.multiply(z, self.negative_slope, out=a)
         np.copyto(a, z, where=positive)
-        self._positive = positive
+        self._positive, self._dtype = positive, z.dtype
         return a
 
     def backward(self, grad_output: Array) -> Array:
         positive = _cached(self, self._positive, grad_output)
-        out = self._buffer("dz", positive.shape, grad_output.dtype, self._reuse_grad_input)
+        out = self._buffer("dz", positive.shape, self._dtype, self._reuse_grad_input)
         np.multiply(grad_output, self.negative_slope, out=out)
         np.copyto(out, grad_output, where=positive)
         return out
@@ -360,6 +361,6 @@ class Identity(Module):
 
     def backward(self, grad_output: Array) -> Array:
         a = _cached(self, self._output, grad_output)
-        out = self._buffer("dz", a.shape, grad_output.dtype, self._reuse_grad_input)
+        out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
         np.copyto(out, grad_output)
         return out

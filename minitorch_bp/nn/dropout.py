@@ -70,11 +70,12 @@ class Dropout(Module):
         self.rng = np.random.default_rng(rng)
         self._mask: Array | None = None
         self._shape: tuple[int, ...] | None = None
+        self._dtype: np.dtype[Any] = np.dtype(np.float64)
 
     def forward(self, x: Array) -> Array:
         z = as_batch(x, "Dropout")
         a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        self._shape = z.shape
+        self._shape, self._dtype = z.shape, z.dtype
         if not self.training or self.p == 0.0:
             self._mask = None
             np.copyto(a, z)
@@ -95,7 +96,8 @@ class Dropout(Module):
                 f"Dropout.backward got grad_output of shape {grad_output.shape};"
                 f" expected {self._shape} to match the last forward"
             )
-        out = self._buffer("dx", self._shape, grad_output.dtype, self._reuse_grad_input)
+        # The gradient keeps the input's dtype, as for every module.
+        out = self._buffer("dx", self._shape, self._dtype, self._reuse_grad_input)
         if self._mask is None:
             np.copyto(out, grad_output)
         else:
