@@ -16,10 +16,31 @@ from numeric_grad import central_difference, rel_error
 
 from minitorch_bp import nn
 
-# factory, input columns, how to draw inputs
+
+class _FixedMaskDropout(nn.Dropout):
+    """Dropout in training mode whose every forward draws the same mask (seed 0).
+
+    Central differences call forward many times; re-seeding makes each call the same
+    function of x, so the check covers the training path: backward = g ⊙ mask/(1 − p).
+    """
+
+    def forward(self, x: Any) -> Any:
+        self.rng = np.random.default_rng(0)
+        return super().forward(x)
+
+
+# factory, input columns. Inputs are drawn by _inputs(); ReLU and LeakyReLU are checked
+# there away from their kink (see test_generic_inputs_avoid_the_relu_kink) and at it in
+# tests/test_activations_more.py.
 MODULES: dict[type, tuple[Callable[..., nn.Module], int]] = {
     nn.Linear: (lambda dtype=np.float64: nn.Linear(4, 3, dtype=dtype, rng=0), 4),
     nn.Sigmoid: (lambda dtype=np.float64: nn.Sigmoid(), 4),
+    nn.Tanh: (lambda dtype=np.float64: nn.Tanh(), 4),
+    nn.ReLU: (lambda dtype=np.float64: nn.ReLU(), 4),
+    nn.LeakyReLU: (lambda dtype=np.float64: nn.LeakyReLU(0.1), 4),
+    nn.Softmax: (lambda dtype=np.float64: nn.Softmax(), 4),
+    nn.Identity: (lambda dtype=np.float64: nn.Identity(), 4),
+    nn.Dropout: (lambda dtype=np.float64: _FixedMaskDropout(0.4), 4),
     nn.Sequential: (
         lambda dtype=np.float64: nn.Sequential(
             nn.Linear(4, 5, dtype=dtype, rng=1), nn.Sigmoid(), nn.Linear(5, 2, dtype=dtype, rng=2)
@@ -27,6 +48,11 @@ MODULES: dict[type, tuple[Callable[..., nn.Module], int]] = {
         4,
     ),
 }
+
+
+def _inputs(n_in: int) -> tuple[np.random.Generator, Any]:
+    rng = np.random.default_rng(7)
+    return rng, rng.normal(size=(5, n_in))
 
 
 # factory, prediction sampler, target sampler
@@ -38,10 +64,16 @@ def _normal(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
     return rng.normal(size=shape)
 
 
+def _distributions(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    """Rows of probabilities summing to 1 (soft targets; labels are checked elsewhere)."""
+    return rng.dirichlet(np.ones(shape[1]), size=shape[0])
+
+
 LOSSES: dict[type, tuple[Callable[..., nn.Loss], Any, Any]] = {
     nn.MSELoss: (nn.MSELoss, _normal, _normal),
     nn.BCELoss: (nn.BCELoss, _probs, _probs),
     nn.BCEWithLogitsLoss: (nn.BCEWithLogitsLoss, _normal, _probs),
+    nn.CrossEntropyLoss: (nn.CrossEntropyLoss, _normal, _distributions),
 }
 
 REDUCTIONS = ["batchmean", "sum", "mean"]
@@ -60,12 +92,23 @@ def test_every_class_is_checked() -> None:
     assert _exported(nn.Loss) <= set(LOSSES), _exported(nn.Loss) - set(LOSSES)
 
 
+def test_generic_inputs_avoid_the_relu_kink() -> None:
+    _, x = _inputs(4)
+    assert np.abs(x).min() > 1e-3  # ≫ the central-difference step 1e-6
+
+
+def test_fixed_mask_dropout_really_drops() -> None:
+    _, x = _inputs(4)
+    y = _FixedMaskDropout(0.4)(x)
+    assert 0 < np.count_nonzero(y == 0) < y.size
+    np.testing.assert_allclose(y[y != 0], x[y != 0] / 0.6, rtol=1e-15)
+
+
 @pytest.mark.parametrize("cls", list(MODULES), ids=lambda c: c.__name__)
 def test_module_backward_matches_central_differences(cls: type) -> None:
     factory, n_in = MODULES[cls]
     module = factory()
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(5, n_in))
+    rng, x = _inputs(n_in)
     out = module(x)
     upstream = rng.normal(size=out.shape)  # J = Σ upstream ⊙ y, so ∂J/∂y = upstream
 

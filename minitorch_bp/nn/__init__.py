@@ -1,10 +1,11 @@
 """Layers, activations, losses and containers, each with forward and backward."""
 
-from minitorch_bp.nn import functional
-from minitorch_bp.nn.activation import Sigmoid
+from minitorch_bp.nn import functional, init
+from minitorch_bp.nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from minitorch_bp.nn.container import Sequential
+from minitorch_bp.nn.dropout import Dropout
 from minitorch_bp.nn.linear import Linear
-from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
+from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.nn.regularization import l2_gradient, l2_penalty
@@ -12,14 +13,22 @@ from minitorch_bp.nn.regularization import l2_gradient, l2_penalty
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Identity",
+    "LeakyReLU",
     "Linear",
     "Loss",
     "MSELoss",
     "Module",
     "Parameter",
+    "ReLU",
     "Sequential",
     "Sigmoid",
+    "Softmax",
+    "Tanh",
     "functional",
+    "init",
     "l2_gradient",
     "l2_penalty",
 ]

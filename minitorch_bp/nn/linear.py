@@ -14,6 +14,7 @@ from minitorch_bp._validation import (
     check_float_dtype,
     check_positive_int,
 )
+from minitorch_bp.nn import init
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
@@ -50,7 +51,7 @@ class Linear(Module):
         The course's: every entry of :math:`\Theta^{(l)}`, bias column included, is drawn
         from :math:`U(-\epsilon, \epsilon)` with
         :math:`\epsilon = \sqrt{6} / \sqrt{s_l + s_{l+1}}`, in one draw of shape
-        ``(out_features, in_features + 1)``.
+        ``(out_features, in_features + 1)`` (:func:`~minitorch_bp.nn.init.uniform_epsilon_`).
 
     Caches:
         The input :math:`a^{(l)}` (a reference, not a copy), for
@@ -78,13 +79,15 @@ class Linear(Module):
         self.in_features = check_positive_int(in_features, "in_features", "Linear")
         self.out_features = check_positive_int(out_features, "out_features", "Linear")
         dt = check_float_dtype(dtype, "Linear")
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        eps = math.sqrt(6.0) / math.sqrt(self.in_features + self.out_features)
-        theta = gen.uniform(-eps, eps, size=(self.out_features, self.in_features + 1))
-        self.weight = Parameter(theta[:, 1:].astype(dt), regularized=True)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dt))
         self.bias: Parameter | None = None
         if bias:
-            self.bias = Parameter(theta[:, 0].astype(dt), regularized=False)
+            self.bias = Parameter(np.empty(self.out_features, dt), regularized=False)
+        # Without a bias the course still draws the bias column (then discarded), so
+        # seeded layers keep the same weights either way.
+        init.uniform_epsilon_(
+            self.weight, self.bias if bias else np.empty(self.out_features), rng=rng
+        )
         self._input: Array | None = None
 
     @property
