@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from numeric_grad import central_difference, rel_error
 
 from minitorch_bp import nn
+
+from numeric_grad import central_difference, rel_error
 
 
 class _FixedMaskDropout(nn.Dropout):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
-from net_strategies import NetSpec, net_specs
 
 from minitorch_bp import gradcheck, nn, reference, utils
+
+from net_strategies import NetSpec, net_specs
 
 
 def _J_and_D(
