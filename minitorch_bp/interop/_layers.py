@@ -95,7 +95,14 @@ def describe(module: nn.Module, index: int, who: str) -> Layer:
         bias = None if module.bias is None else module.bias.data.copy()
         return Layer(index, name, {"bias": bias is not None}, module.weight.data.copy(), bias)
     config = module.config()
-    args = {ours: config[ours] for ours, _ in ACTIVATIONS[name]}
+    args: dict[str, Any] = {}
+    for ours, _ in ACTIVATIONS[name]:
+        if ours in config:
+            args[ours] = config[ours]
+        elif hasattr(module, ours):
+            args[ours] = getattr(module, ours)
+        else:
+            raise ValueError(f"{who}: layer {index} ({module!r}) does not report {ours!r}")
     return Layer(index, name, args)
 
 

@@ -4,6 +4,8 @@ Each ``Linear`` becomes ``Gemm(input, W, b, transB=1)``, i.e. :math:`z = a W^\to
 with ``W`` stored ``(out_features, in_features)`` as here; the activations map to the
 operators ``Sigmoid``, ``Tanh``, ``Relu``, ``LeakyRelu(alpha)``, ``Softmax(axis)`` and
 ``Identity``; ``Dropout`` is the identity at inference and is exported as ``Identity``.
+ONNX attributes are 32-bit floats, so in a float64 model a ``LeakyReLU`` slope that
+float32 cannot hold exactly (0.2, 0.01) becomes ``PRelu`` with a float64 slope tensor.
 
 The graph's input is ``"input"`` of shape ``[batch, in_features]`` and its output
 ``"output"``; the element type is the model's (``FLOAT`` for float32, ``DOUBLE`` for
@@ -89,7 +91,7 @@ def to_onnx(
     current = "input"
     for layer in model_layers:
         out_name = f"{layer.index}.{layer.name.lower()}"
-        nodes.append(_node(onnx, layer, current, out_name, initializers))
+        nodes.append(_node(onnx, layer, current, out_name, dtype, initializers))
         if layer.weight is not None:
             width = layer.weight.shape[0]
         current = out_name
@@ -112,9 +114,19 @@ def to_onnx(
     return proto
 
 
-def _node(onnx: Any, layer: Layer, x: str, y: str, initializers: list[Any]) -> Any:
+def _node(
+    onnx: Any, layer: Layer, x: str, y: str, dtype: np.dtype[Any], initializers: list[Any]
+) -> Any:
     """Return the node for ``layer``; a ``Linear`` also appends its W and b initializers."""
     helper = onnx.helper
+    if layer.name == "LeakyReLU" and dtype == np.float64:
+        slope = float(layer.args["negative_slope"])
+        if float(np.float32(slope)) != slope:
+            # ONNX float attributes are 32-bit, so LeakyRelu(alpha=0.2) would slope by
+            # 0.2000000030 in a float64 graph; PRelu takes the slope as a float64 tensor.
+            name = f"{layer.index}.negative_slope"
+            initializers.append(onnx.numpy_helper.from_array(np.array([slope], dtype), name))
+            return helper.make_node("PRelu", [x, name], [y], name=f"{layer.index}")
     if layer.weight is None:
         op, attrs = OPERATORS[layer.name]
         kwargs = {theirs: layer.args[ours] for ours, theirs in attrs}
