@@ -48,3 +48,18 @@ def sigmoid_net(dtype: Any, seed: int = 0) -> nn.Sequential:
 
 def batch(m: int, dtype: Any, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((m, 5)).astype(dtype)
+
+
+def install_fake_tanh(monkeypatch: pytest.MonkeyPatch) -> type[nn.Module]:
+    """Install a stand-in ``nn.Tanh`` so the by-name lookup is tested before it exists.
+
+    (A helper, not a conftest fixture: a second ``conftest`` module would shadow the
+    ``from conftest import ...`` of the tests one folder up.)
+    """
+
+    class Tanh(nn.Module):
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return np.tanh(x)
+
+    monkeypatch.setattr(nn, "Tanh", Tanh, raising=False)
+    return Tanh

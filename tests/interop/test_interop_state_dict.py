@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 
 import numpy as np
 import pytest
-from interop_models import sigmoid_net
+from interop_models import install_fake_tanh, sigmoid_net
 
 from minitorch_bp import nn
 from minitorch_bp.interop import SUPPORTED, export_onnx, from_torch, to_torch, to_torch_state_dict
@@ -60,7 +59,8 @@ def test_non_module_is_a_type_error() -> None:
         to_torch_state_dict([nn.Linear(2, 2)])  # type: ignore[arg-type]
 
 
-def test_layers_are_found_by_class_name(fake_tanh: Callable[[], nn.Module]) -> None:
+def test_layers_are_found_by_class_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_tanh = install_fake_tanh(monkeypatch)
     model = nn.Sequential(nn.Linear(3, 2, rng=0), fake_tanh(), nn.Linear(2, 1, rng=1))
     assert list(to_torch_state_dict(model)) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert "Tanh" in SUPPORTED

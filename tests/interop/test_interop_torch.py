@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from interop_models import ACTIVATION_ARGS, ACTIVATIONS, batch, sandwich, sigmoid_net
+from interop_models import (
+    ACTIVATION_ARGS,
+    ACTIVATIONS,
+    batch,
+    install_fake_tanh,
+    sandwich,
+    sigmoid_net,
+)
 
 from minitorch_bp import nn
 from minitorch_bp.interop import from_torch, to_torch, to_torch_state_dict
@@ -106,7 +112,8 @@ def test_native_torch_model_comes_back_with_the_same_outputs() -> None:
     np.testing.assert_allclose(model(x), torch_out(seq, x), rtol=1e-12, atol=0)
 
 
-def test_fake_layer_found_by_name(fake_tanh: Callable[[], nn.Module]) -> None:
+def test_fake_layer_found_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_tanh = install_fake_tanh(monkeypatch)
     model = nn.Sequential(nn.Linear(5, 3, rng=0), fake_tanh())
     seq = to_torch(model)
     assert isinstance(seq[1], torch.nn.Tanh)
