@@ -1,0 +1,153 @@
+"""ONNX export: the graph, its options, the atomic write, and ONNX Runtime's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from interop_models import ACTIVATIONS, batch, install_fake_tanh, sandwich, sigmoid_net
+
+from minitorch_bp import nn
+from minitorch_bp.interop import export_onnx, to_onnx
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+RTOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, dtype: Any) -> None:
+    """Equal to ``RTOL`` relative, entries near 0 (cancellation in Gemm) against the largest."""
+    rtol = RTOL[dtype]
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+def run(model: nn.Module, x: np.ndarray, **options: Any) -> np.ndarray:
+    proto = to_onnx(model, **options)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    out: np.ndarray = session.run(["output"], {"input": x})[0]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("m", [1, 7, 64])
+def test_onnx_runtime_equals_ours(dtype: Any, m: int) -> None:
+    model = sigmoid_net(dtype)
+    x = batch(m, dtype, seed=m)
+    out = run(model, x)
+    assert out.dtype == dtype
+    assert_close(out, model(x), dtype)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_each_layer_runs_in_onnx_runtime(name: str, dtype: Any) -> None:
+    model = sandwich(name, dtype)
+    for m in (1, 7, 64):
+        x = batch(m, dtype, seed=m)
+        assert_close(run(model, x), model(x), dtype)
+
+
+def test_graph_is_gemm_with_transposed_weight_and_named_io() -> None:
+    proto = to_onnx(sigmoid_net(np.float32))
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops == ["Gemm", "Sigmoid", "Gemm", "Sigmoid", "Identity"]
+    gemm = proto.graph.node[0]
+    assert {a.name: a.i for a in gemm.attribute} == {"transB": 1}
+    (inp,) = proto.graph.input
+    dims = inp.type.tensor_type.shape.dim
+    assert inp.name == "input" and dims[0].dim_param == "batch" and dims[1].dim_value == 5
+    assert inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert [o.name for o in proto.graph.output] == ["output"]
+    assert proto.opset_import[0].version == 17
+    weights = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    assert weights["0.weight"].shape == (8, 5)
+
+
+@pytest.mark.parametrize(("slope", "op"), [(0.2, "PRelu"), (0.25, "LeakyRelu")])
+def test_leaky_relu_slope_stays_float64(slope: float, op: str) -> None:
+    if getattr(nn, "LeakyReLU", None) is None:
+        pytest.skip("nn.LeakyReLU is not in this version of minitorch_bp yet")
+    model = nn.Sequential(nn.Linear(5, 3, rng=0), nn.LeakyReLU(slope))
+    assert to_onnx(model).graph.node[1].op_type == op
+    model32 = nn.Sequential(nn.Linear(5, 3, dtype=np.float32, rng=0), nn.LeakyReLU(slope))
+    assert to_onnx(model32).graph.node[1].op_type == "LeakyRelu"
+    x = batch(64, np.float64)
+    np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=0)
+
+
+def test_fixed_batch_dim_and_double() -> None:
+    model = sigmoid_net(np.float64)
+    proto = to_onnx(model, batch_dim=7, opset=13)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_value == 7
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    x = batch(7, np.float64)
+    np.testing.assert_allclose(run(model, x, batch_dim=7), model(x), rtol=1e-12, atol=0)
+
+
+def test_linear_without_bias() -> None:
+    model = nn.Sequential(nn.Linear(5, 2, bias=False, rng=0), nn.Sigmoid())
+    x = batch(3, np.float64)
+    assert len(to_onnx(model).graph.node[0].input) == 2
+    np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=0)
+
+
+def test_fake_layer_found_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_tanh = install_fake_tanh(monkeypatch)
+    model = nn.Sequential(nn.Linear(5, 3, rng=0), fake_tanh())
+    x = batch(7, np.float64)
+    assert to_onnx(model).graph.node[1].op_type == "Tanh"
+    np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=0)
+
+
+def test_export_writes_atomically_and_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "model.onnx"
+    target.write_bytes(b"old")
+    model = sigmoid_net(np.float32)
+    assert export_onnx(model, target) == target
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+    loaded = onnx.load(str(target))
+    onnx.checker.check_model(loaded)
+    x = batch(7, np.float32)
+    session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x), rtol=1e-5)
+
+
+def test_failed_export_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "model.onnx"
+    target.write_bytes(b"old")
+
+    class Square(nn.Module):
+        pass
+
+    with pytest.raises(ValueError, match="layer 1 is Square"):
+        export_onnx(nn.Sequential(nn.Linear(2, 2, rng=0), Square()), target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"opset": 12}, "opset=12 must be an integer from 13"),
+        ({"opset": 999}, "opset=999 must be an integer"),
+        ({"batch_dim": 0}, 'batch_dim=0 must be "dynamic" or a positive integer'),
+        ({"batch_dim": "auto"}, "batch_dim='auto'"),
+    ],
+)
+def test_bad_options_are_named(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        to_onnx(sigmoid_net(np.float32), **options)
+
+
+def test_model_without_linear_or_with_mixed_dtypes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="has no Linear layer"):
+        to_onnx(nn.Sequential(nn.Sigmoid()))
+    mixed = nn.Sequential(nn.Linear(2, 2, rng=0), nn.Linear(2, 2, dtype=np.float32, rng=0))
+    with pytest.raises(ValueError, match=r"mix dtypes \['float32', 'float64'\]"):
+        to_onnx(mixed)
+    with pytest.raises(ValueError, match="does not exist"):
+        export_onnx(sigmoid_net(np.float32), tmp_path / "missing" / "m.onnx")
