@@ -39,7 +39,7 @@ class LBFGS(FullBatchOptimizer):
         params: the parameters, e.g. ``model.parameters()``.
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         max_iter: the most iterations per :meth:`step` (>= 1).
-        max_eval: the most closure calls per :meth:`step` (default ``max_iter * 5 // 4``).
+        max_eval: the most closure calls per :meth:`step` (``None``: ``max_iter * 5 // 4``).
         history_size: how many :math:`(s, y)` pairs to keep (>= 1).
         tolerance_grad: stop when :math:`\max_i |\nabla J_i|` is at most this.
         tolerance_change: stop when :math:`J` or :math:`\Theta` change by less than this.
@@ -78,9 +78,9 @@ class LBFGS(FullBatchOptimizer):
             tolerance_change=tolerance_change,
             regularize_bias=regularize_bias,
         )
-        if max_eval is None:
-            max_eval = max(self.max_iter * 5 // 4, 1)
-        self.max_eval = check_positive_int(max_eval, "max_eval", "LBFGS")
+        self.max_eval = (
+            None if max_eval is None else check_positive_int(max_eval, "max_eval", "LBFGS")
+        )
         self.history_size = check_positive_int(history_size, "history_size", "LBFGS")
         if line_search not in LINE_SEARCHES:
             raise ValueError(f"LBFGS: line_search={line_search!r} must be one of {LINE_SEARCHES}")
@@ -109,6 +109,7 @@ class LBFGS(FullBatchOptimizer):
     def step(self, closure: Closure | None = None) -> float:
         """Run up to ``max_iter`` iterations; return :math:`J(\\Theta)` at the end."""
         closure = self._check_closure(closure)
+        max_eval = self.max_eval if self.max_eval is not None else max(self.max_iter * 5 // 4, 1)
         self.evaluations = 0
         x = self._get_x()
         f, g = self._evaluate(closure)
@@ -146,9 +147,9 @@ class LBFGS(FullBatchOptimizer):
                     self._set_x(x0 + step * d0)
                     return self._evaluate(closure)
 
-                budget = max(self.max_eval - self.evaluations, 1)
+                # As PyTorch: up to 25 evaluations per search; max_eval is checked after.
                 res = strong_wolfe(
-                    evaluate, f, g, d, t, tolerance_change=self.tolerance_change, max_evals=budget
+                    evaluate, f, g, d, t, tolerance_change=self.tolerance_change, max_evals=25
                 )
                 t, f, g = res.t, res.f, res.g
                 x = x + t * d
@@ -158,7 +159,7 @@ class LBFGS(FullBatchOptimizer):
                 self._set_x(x)
                 f, g = self._evaluate(closure)
             self._d, self._t = d, t
-            if self.evaluations >= self.max_eval:
+            if self.evaluations >= max_eval:
                 break
             if float(np.max(np.abs(g))) <= self.tolerance_grad:
                 break
@@ -187,8 +188,9 @@ class LBFGS(FullBatchOptimizer):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a run resumes exactly."""
         super().load_state_dict(state)
-        self.max_eval = check_positive_int(
-            state.get("max_eval", self.max_eval), "max_eval", "LBFGS"
+        max_eval = state.get("max_eval", self.max_eval)
+        self.max_eval = (
+            None if max_eval is None else check_positive_int(max_eval, "max_eval", "LBFGS")
         )
         hs = state.get("history_size", self.history_size)
         self.history_size = check_positive_int(hs, "history_size", "LBFGS")
