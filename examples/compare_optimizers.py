@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
 import numpy as np
 
 from minitorch_bp import nn, optim

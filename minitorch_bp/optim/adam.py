@@ -83,11 +83,6 @@ class Adam(Optimizer):
         """Apply one Adam update; ``closure`` runs first if given and its value is returned."""
         loss = closure() if closure is not None else None
         self.steps += 1
-        if self.decoupled:
-            # AdamW: Θ ← Θ − α·w·Θ before the Adam update (PyTorch's order).
-            for p in self.params:
-                if self._decays(p):
-                    p.data *= 1.0 - self.lr * self.weight_decay
         flat = self.flat()
         m1, m2 = self._exp_avg, self._exp_avg_sq
         if flat is not None and m1.flat is not None and m2.flat is not None:
@@ -103,14 +98,25 @@ class Adam(Optimizer):
                         np.multiply(data[pos : pos + p.size], self.weight_decay, out=seg)
                         D[pos : pos + p.size] += seg
                     pos += p.size
+            self._decay()
             self._update(data, D, m1.flat, m2.flat, tmp)
             return loss
         for p, a, b in zip(self.params, m1.views, m2.views, strict=True):
             D = self.gradient(p)
             if not self.decoupled and self._decays(p):
                 D += self.weight_decay * p.data
+            if self.decoupled and self._decays(p):
+                p.data *= 1.0 - self.lr * self.weight_decay
             self._update(p.data, D, a, b, np.empty_like(D))
         return loss
+
+    def _decay(self) -> None:
+        # AdamW: Θ ← Θ − α·w·Θ after D was taken at the old Θ, before the Adam update
+        # (PyTorch's order).
+        if self.decoupled:
+            for p in self.params:
+                if self._decays(p):
+                    p.data *= 1.0 - self.lr * self.weight_decay
 
     def _update(self, data: Array, g: Array, m1: Array, m2: Array, tmp: Array) -> None:
         """The moment updates and the step, in place; ``g`` and ``tmp`` are overwritten."""
