@@ -97,6 +97,8 @@ def run(name: str, steps: int, checkpoints: Sequence[int], seed: int = 0) -> Cur
         done = 0
         for k in checkpoints:
             opt.max_iter = k - done
+            if isinstance(opt, optim.LBFGS):  # count iterations, not closure calls
+                opt.max_eval = 25 * opt.max_iter
             opt.step(closure)
             done = k
             elapsed += time.perf_counter() - start
