@@ -98,3 +98,12 @@ def test_closure_optimizers_have_no_lr_to_schedule() -> None:
     opt = optim.LBFGS(nn.Linear(2, 1, rng=0).parameters())
     with pytest.raises(ValueError, match="LBFGS takes its steps by a line search"):
         optim.ExponentialLR(opt, gamma=0.9)
+
+
+def test_docs_page_examples() -> None:
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "optimizers.md"
+    result = doctest.testfile(str(page), module_relative=False)
+    assert result.attempted > 0 and result.failed == 0
