@@ -86,6 +86,51 @@ class Optimizer:
             return p.grad + (self.l2 * p.inv_m) * p.data
         return l2_gradient(p, self.l2)
 
+    def gradient_vector(self, out: Array | None = None, scratch: Array | None = None) -> Array:
+        r"""Return the notes' :math:`D` for all parameters as one 1-D vector, in order.
+
+        With flat buffers and ``out`` given, :math:`D` is written into ``out`` (same length
+        and dtype as the flat gradient) with the :math:`\lambda` term added weight by
+        weight through ``scratch`` (same shape), so a hot loop allocates nothing.
+        Otherwise a new vector is returned (the parameters' dtype, or float64 if mixed).
+        """
+        flat = self.flat()
+        if flat is None:
+            return np.concatenate([self.gradient(p).reshape(-1) for p in self.params])
+        data, grad = flat
+        if out is None:
+            out = np.empty_like(grad)
+        np.copyto(out, grad)
+        if self.l2 == 0.0:
+            return out
+        pos = 0
+        for p in self.params:
+            n = p.size
+            if self.regularized(p) and p.inv_m:
+                c = self.l2 * p.inv_m
+                if scratch is None:
+                    out[pos : pos + n] += c * data[pos : pos + n]
+                else:
+                    seg = scratch[pos : pos + n]
+                    np.multiply(data[pos : pos + n], c, out=seg)
+                    out[pos : pos + n] += seg
+            pos += n
+        return out
+
+    def l2_penalty(self) -> float:
+        r"""Return :math:`\frac{\lambda}{2m}\sum W^2` over the regularised parameters.
+
+        :math:`\frac{1}{m}` is each parameter's ``inv_m`` recorded by the last backward,
+        so this is the notes' penalty term for the batch behind the current gradients.
+        """
+        if self.l2 == 0.0:
+            return 0.0
+        total = 0.0
+        for p in self.params:
+            if self.regularized(p) and p.inv_m:
+                total += 0.5 * self.l2 * p.inv_m * float(np.vdot(p.data, p.data))
+        return total
+
     # ----------------------------------------------------------------- public API
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero (one fill when the buffer is flat)."""

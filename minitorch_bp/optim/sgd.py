@@ -1,13 +1,15 @@
-r"""Stochastic gradient descent: :math:`\Theta \leftarrow \Theta - \alpha D`."""
+r"""Stochastic gradient descent: :math:`\Theta \leftarrow \Theta - \alpha D`, with momentum."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from minitorch_bp.nn.parameter import Parameter
-from minitorch_bp.optim.optimizer import Optimizer
+from minitorch_bp.optim._buffers import StateBuffer, scratch_like
+from minitorch_bp.optim.optimizer import Array, Optimizer
 
 
 class SGD(Optimizer):
@@ -22,14 +24,28 @@ class SGD(Optimizer):
     where :math:`\frac{1}{m}\Delta` is the gradient backward accumulated (``p.grad``
     under the default ``batchmean`` loss) and :math:`m` the batch size behind it.
 
+    With ``momentum`` :math:`\mu > 0` (PyTorch's formulation, no dampening) a velocity
+    :math:`v` (zero at the start) is kept per parameter:
+
+    .. math::
+        v \leftarrow \mu v + D, \qquad \Theta \leftarrow \Theta - \alpha v
+        \quad\text{or, with Nesterov,}\quad \Theta \leftarrow \Theta - \alpha (D + \mu v).
+
     Args:
         params: the parameters, e.g. ``model.parameters()``.
         lr: the learning rate :math:`\alpha > 0`.
         l2: the notes' :math:`\lambda \ge 0`; biases are exempt.
+        momentum: :math:`\mu \ge 0` (default 0: plain gradient descent).
+        nesterov: use Nesterov momentum (needs ``momentum > 0``).
         regularize_bias: regularise the bias column too (default ``False``, as the notes).
 
+    State:
+        ``momentum_buffer`` (:math:`v`, one array per parameter) and the step count, in
+        :meth:`state_dict`, so a checkpoint resumes bit for bit.
+
     Equivalent PyTorch:
-        ``torch.optim.SGD`` with ``weight_decay = λ/m`` on the weights and 0 on the biases.
+        ``torch.optim.SGD(momentum=μ, nesterov=...)`` with ``weight_decay = λ/m`` on the
+        weights and 0 on the biases.
 
     Example:
         >>> from minitorch_bp import nn
@@ -50,14 +66,25 @@ class SGD(Optimizer):
         lr: float,
         l2: float = 0.0,
         *,
+        momentum: float = 0.0,
+        nesterov: bool = False,
         regularize_bias: bool = False,
     ) -> None:
         super().__init__(params, lr=lr, l2=l2, regularize_bias=regularize_bias)
+        self.momentum = check_momentum(momentum, nesterov, "SGD")
+        self.nesterov = bool(nesterov)
+        self.steps = 0
         self._scratch: np.ndarray | None = None
+        self._scratch2: np.ndarray | None = None
+        self._velocity = StateBuffer(self.params) if self.momentum else None
 
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        r"""Apply :math:`\Theta \leftarrow \Theta - \alpha D`; ``closure`` runs first if given."""
+        r"""Apply one update (see the class docstring); ``closure`` runs first if given."""
         loss = closure() if closure is not None else None
+        self.steps += 1
+        if self._velocity is not None:
+            self._momentum_step(self._velocity)
+            return loss
         lr = self.lr
         # The λ term first, as a scaling of the weights: Θ - α(λ/m)Θ - αg equals
         # Θ - α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
@@ -80,5 +107,71 @@ class SGD(Optimizer):
         data -= scratch
         return loss
 
+    def _momentum_step(self, velocity: StateBuffer) -> None:
+        flat = self.flat()
+        if flat is not None and velocity.flat is not None:
+            data, grad = flat
+            D = self._scratch = scratch_like(self._scratch, grad)
+            tmp = self._scratch2 = scratch_like(self._scratch2, grad)
+            self.gradient_vector(out=D, scratch=tmp)
+            self._update(data, D, velocity.flat, tmp)
+            return
+        for p, v in zip(self.params, velocity.views, strict=True):
+            D = self.gradient(p)
+            self._update(p.data, D, v, np.empty_like(D))
+
+    def _update(self, data: Array, D: Array, v: Array, tmp: Array) -> None:
+        """v ← μv + D; Θ ← Θ − α·v (or Θ ← Θ − α·(D + μv)), all in place."""
+        v *= self.momentum
+        v += D
+        if self.nesterov:
+            np.multiply(v, self.momentum, out=tmp)
+            D += tmp
+            np.multiply(D, self.lr, out=tmp)
+        else:
+            np.multiply(v, self.lr, out=tmp)
+        data -= tmp
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return lr, λ, momentum, the step count and the velocities (copies)."""
+        state = super().state_dict()
+        state.update(momentum=self.momentum, nesterov=self.nesterov, steps=self.steps)
+        if self._velocity is not None:
+            state["momentum_buffer"] = self._velocity.copies()
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (velocities copied in)."""
+        super().load_state_dict(state)
+        momentum = state.get("momentum", self.momentum)
+        nesterov = bool(state.get("nesterov", self.nesterov))
+        self.momentum = check_momentum(momentum, nesterov, "SGD")
+        self.nesterov = nesterov
+        self.steps = int(state.get("steps", self.steps))
+        if self.momentum and self._velocity is None:
+            self._velocity = StateBuffer(self.params)
+        if not self.momentum:
+            self._velocity = None
+        if self._velocity is not None and "momentum_buffer" in state:
+            self._velocity.load(state["momentum_buffer"], "SGD", "momentum_buffer")
+
     def __repr__(self) -> str:
+        if self.momentum:
+            return (
+                f"SGD(lr={self.lr}, l2={self.l2}, momentum={self.momentum},"
+                f" nesterov={self.nesterov})"
+            )
         return f"SGD(lr={self.lr}, l2={self.l2})"
+
+
+def check_momentum(momentum: Any, nesterov: bool, who: str) -> float:
+    """Return ``momentum`` as a float in [0, 1]; Nesterov needs it > 0."""
+    try:
+        value = float(momentum)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{who}: momentum={momentum!r} must be a number in [0, 1]") from exc
+    if not np.isfinite(value) or value < 0 or value > 1:
+        raise ValueError(f"{who}: momentum={momentum!r} must be a number in [0, 1]")
+    if nesterov and value == 0:
+        raise ValueError(f"{who}: nesterov=True needs momentum > 0 (got momentum={momentum!r})")
+    return value
