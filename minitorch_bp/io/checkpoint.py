@@ -122,7 +122,8 @@ def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
 
 def _read(path: Path) -> dict[str, Array]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # Our own handle: np.load leaks the one it opens when the zip is truncated.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise
