@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -73,7 +74,7 @@ def build_model(sizes: Sequence[int], activation: str, seed: int) -> nn.Sequenti
     act = available_activations()[activation]
     rng = np.random.default_rng(seed)
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b, rng=rng))
         layers.append(nn.Sigmoid() if i == len(sizes) - 2 else act())
     return nn.Sequential(*layers)
