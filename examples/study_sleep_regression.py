@@ -32,12 +32,13 @@ J = criterion(model(X), y)
 model.zero_grad()
 model.backward(criterion.backward())
 J_ref, ref_grad1, ref_grad2 = reference.regression_gradients(W1, W2, X, y)
-np.set_printoptions(precision=6, suppress=True)
 print(f"J = {J:.6f} (notes: {J_ref:.6f})")
-print("dJ/ref_grad1 =", model[0].weight.grad.T, sep="\n")
-print("dJ/ref_grad2 =", model[2].weight.grad.T, sep="\n")
+with np.printoptions(precision=6, suppress=True):  # not set_printoptions: tests run this in-process
+    print("dJ/dW1 =", model[0].weight.grad.T, sep="\n")
+    print("dJ/dW2 =", model[2].weight.grad.T, sep="\n")
 diff = max(
-    np.abs(model[0].weight.grad.T - ref_grad1).max(), np.abs(model[2].weight.grad.T - ref_grad2).max()
+    np.abs(model[0].weight.grad.T - ref_grad1).max(),
+    np.abs(model[2].weight.grad.T - ref_grad2).max(),
 )
 print(f"max difference from reference.regression_gradients: {diff:.1e}")
 
