@@ -3,9 +3,9 @@
 >>> from minitorch_bp import nn, optim, gradcheck
 """
 
-from minitorch_bp import nn, optim, reference, utils
+from minitorch_bp import io, nn, optim, reference, train, utils
 from minitorch_bp.gradcheck import gradcheck
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "gradcheck", "nn", "optim", "reference", "utils"]
+__all__ = ["__version__", "gradcheck", "io", "nn", "optim", "reference", "train", "utils"]

@@ -1,49 +1,224 @@
-"""The ``minitorch-bp`` command line (also ``python -m minitorch_bp``)."""
+"""The ``minitorch-bp`` command line (also ``python -m minitorch_bp``).
+
+Sub-commands: ``demo`` (the README's job), ``train``, ``evaluate`` and ``gradcheck``.
+User mistakes end as one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import itertools
 import sys
-import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from minitorch_bp import nn, optim
-from minitorch_bp.data import DataLoader, one_hot, train_test_split
-from minitorch_bp.datasets import digits
+from minitorch_bp import io, nn, optim
+from minitorch_bp.data import DataLoader
+from minitorch_bp.gradcheck import gradcheck_report
+from minitorch_bp.train import confusion_matrix, evaluate, fit, format_confusion_matrix, predict
+from minitorch_bp.train.evaluate import class_labels
+from minitorch_bp.train.problems import DATASETS, Problem, csv_problem, load_problem
+
+# Names here are looked up in nn/optim at run time, so classes added there plug in.
+ACTIVATIONS = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "identity": "Identity",
+}
+OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "sgd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "adam": ("Adam", {}),
+    "lbfgs": ("LBFGS", {}),
+    "cg": ("ConjugateGradient", {}),
+}
+# (hidden, epochs, lr, l2, batch size; 0 = full batch) for plain gradient descent
+DEFAULTS = {
+    "digits": ("25", 800, 4.0, 1.0, 0),
+    "xor": ("3", 2000, 5.0, 0.0, 0),
+    "moons": ("10", 1000, 2.0, 0.0, 0),
+    "spirals": ("50", 2000, 2.0, 0.0, 0),
+    "study-sleep": ("3", 2000, 2.0, 0.0, 0),
+    "csv": ("25", 500, 1.0, 0.0, 0),
+}
 
 
-def demo(args: argparse.Namespace) -> int:
-    """Train the notes' 64-25-10 sigmoid network on the embedded digits."""
-    X, y = digits()
-    X = X / 16.0
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=args.seed)
-    Y_train = one_hot(y_train, 10)
-    rng = np.random.default_rng(args.seed)
-    model = nn.Sequential(
-        nn.Linear(64, 25, rng=rng), nn.Sigmoid(), nn.Linear(25, 10, rng=rng), nn.Sigmoid()
+def available_activations() -> dict[str, type[nn.Module]]:
+    found = {k: getattr(nn, v, None) for k, v in ACTIVATIONS.items()}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _accepts(cls: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def available_optimizers() -> dict[str, tuple[Any, dict[str, Any]]]:
+    out = {}
+    for key, (name, kwargs) in OPTIMIZERS.items():
+        cls = getattr(optim, name, None)
+        if cls is not None and all(_accepts(cls, k) for k in kwargs):
+            out[key] = (cls, kwargs)
+    return out
+
+
+def build_model(sizes: Sequence[int], activation: str, seed: int) -> nn.Sequential:
+    """The notes' network: Linear layers, ``activation`` between them, a sigmoid output."""
+    act = available_activations()[activation]
+    rng = np.random.default_rng(seed)
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers.append(nn.Linear(a, b, rng=rng))
+        layers.append(nn.Sigmoid() if i == len(sizes) - 2 else act())
+    return nn.Sequential(*layers)
+
+
+def build_optimizer(name: str, model: nn.Module, lr: float | None, l2: float) -> Any:
+    cls, kwargs = available_optimizers()[name]
+    kwargs = {**kwargs, "l2": l2}
+    if lr is not None and _accepts(cls, "lr"):
+        kwargs["lr"] = lr
+    elif _accepts(cls, "lr") and inspect.signature(cls).parameters["lr"].default is inspect._empty:
+        raise ValueError(f"--optimizer {name} needs --lr")
+    return cls(model.parameters(), **kwargs)
+
+
+def _report(model: nn.Module, problem: Problem, criterion: nn.Loss, l2: float) -> None:
+    part = "test" if problem.held_out else "training"
+    X, Y = problem.X_test, problem.Y_test
+    if problem.regression:
+        res = evaluate(model, X, Y, criterion=criterion, l2=l2, metrics=("loss",))
+        print(f"{part} loss J(Θ): {res['loss']:.6f} on {len(X)} examples")
+        return
+    res = evaluate(model, X, Y, metrics=("accuracy",))
+    print(
+        f"{part} accuracy: {res['accuracy']:.1%} on {len(X)} {'held-out ' * problem.held_out}examples"
     )
-    criterion = nn.BCELoss()
-    opt = optim.SGD(model.parameters(), lr=args.lr, l2=args.l2)
-    batch_size = args.batch_size or X_train.shape[0]  # default: full batch, as the course
-    loader = DataLoader(X_train, Y_train, batch_size=batch_size, seed=args.seed)
-    m = X_train.shape[0]
+    C = confusion_matrix(class_labels(Y), predict(model, X), problem.n_classes)
+    print("confusion matrix (rows: true class, columns: predicted):")
+    print(format_confusion_matrix(C))
+
+
+def _problem(args: argparse.Namespace) -> Problem:
+    if getattr(args, "data", None):
+        if not args.target:
+            raise ValueError("--data needs --target COLUMN")
+        return csv_problem(args.data, args.target, args.seed)
+    return load_problem(args.dataset, args.seed)
+
+
+def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -> int:
+    key = "csv" if getattr(args, "data", None) else problem.name
+    hidden, epochs, lr, l2, batch = DEFAULTS[key]
+    opt_name = getattr(args, "optimizer", "sgd")
+    hidden_sizes = [int(h) for h in (args.hidden or hidden).split(",") if h.strip()]
+    if any(h < 1 for h in hidden_sizes):
+        raise ValueError(f"--hidden {args.hidden!r} must be positive integers separated by commas")
+    sizes = [problem.X_train.shape[1], *hidden_sizes, problem.n_outputs]
+    model = build_model(sizes, getattr(args, "activation", "sigmoid"), args.seed)
+    l2 = args.l2 if args.l2 is not None else l2
+    if args.lr is None and opt_name in ("sgd", "momentum"):
+        args.lr = lr
+    opt = build_optimizer(opt_name, model, args.lr, l2)
+    criterion: nn.Loss = nn.MSELoss() if problem.regression else nn.BCELoss()
+    m = problem.X_train.shape[0]
+    size = args.batch_size or batch or m
+    if getattr(opt, "requires_closure", False) and size != m:
+        print(f"{opt_name} works on the full batch: using batch size {m}")
+        size = m
+    size = min(size, m)
+    # one full batch needs no shuffling (and saves gathering the rows each epoch)
+    loader = DataLoader(problem.X_train, problem.Y_train, size, shuffle=size < m, seed=args.seed)
+    epochs = args.epochs or epochs
     print(model)
-    start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        for xb, yb in loader:
-            criterion(model(xb), yb)
-            opt.zero_grad()
-            model.backward(criterion.backward(), input_grad=False)
-            opt.step()
-        if epoch == 1 or epoch % 100 == 0:
-            J = criterion(model(X_train), Y_train) + nn.l2_penalty(model, args.l2, m)
-            print(f"epoch {epoch:3d}  J(Θ) = {J:.4f}")
-    accuracy = float(np.mean(model(X_test).argmax(axis=1) == y_test))
-    seconds = time.perf_counter() - start
-    print(f"test accuracy: {accuracy:.1%} on {len(y_test)} held-out digits ({seconds:.1f} s)")
+    metrics = ("loss",) if problem.regression else ("loss", "accuracy")
+    fit(
+        model,
+        criterion,
+        opt,
+        loader,
+        epochs=epochs,
+        metrics=metrics,
+        progress=not args.quiet,
+        log_every=max(1, epochs // 8),
+    )
+    _report(model, problem, criterion, l2)
+    path = None if args.no_save else (args.save or default_save)
+    if path:
+        extra = {"dataset": problem.name, "seed": args.seed, "l2": l2, "info": problem.info}
+        io.save(model, path, optimizer=opt, extra=extra)
+        print(f"model saved to {path}")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Train the notes' 64-25-10 sigmoid network on the embedded digits."""
+    args.hidden = "25"
+    return _run(args, load_problem("digits", args.seed), "runs/demo-digits.npz")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    return _run(args, _problem(args), None)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    ckpt = io.load_checkpoint(args.model)
+    extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
+    if args.seed is None:
+        args.seed = int(extra.get("seed", 0))
+    if not args.dataset and not args.data:
+        args.dataset = extra.get("dataset")
+        if args.dataset not in DATASETS:
+            raise ValueError("give --dataset or --data FILE --target COLUMN")
+    problem = _problem(args)
+    regression = problem.regression
+    criterion: nn.Loss = nn.MSELoss() if regression else nn.BCELoss()
+    print(ckpt.model)
+    _report(ckpt.model, problem, criterion, float(extra.get("l2", 0.0)))
+    return 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    """The course's checkNNGradients: a 3-5-3 network, 5 examples, λ = 3."""
+    rng = np.random.default_rng(args.seed)
+    model = build_model([3, 5, 3], "sigmoid", args.seed)
+    X = rng.normal(size=(5, 3))
+    Y = np.eye(3)[rng.integers(0, 3, size=5)]
+    r = gradcheck_report(model, nn.BCELoss(), X, Y, l2=args.l2)
+    print(f"{'parameter':<12} {'analytic':>14} {'numerical':>14}")
+    k = 0
+    for name, size in zip(r.names, r.sizes, strict=True):
+        for i in range(min(size, args.show)):
+            print(f"{name + f'[{i}]':<12} {r.analytic[k + i]:>14.10f} {r.numerical[k + i]:>14.10f}")
+        k += size
+    ok = r.relative_difference < 1e-9
+    print(
+        f"relative difference: {r.relative_difference:.2e} ({'ok' if ok else 'FAILED'}: must be < 1e-9)"
+    )
+    return 0 if ok else 1
+
+
+def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
+    p.add_argument("--epochs", type=int, default=None, help="number of epochs")
+    p.add_argument("--batch-size", type=int, default=0, help="0: the whole training set")
+    p.add_argument("--lr", type=float, default=None, help="learning rate α")
+    p.add_argument("--l2", type=float, default=None, help="the notes' λ")
+    p.add_argument("--seed", type=int, default=0, help="seeds the split, weights and batches")
+    p.add_argument("--save", metavar="PATH", help="where to write the model (.npz)")
+    p.add_argument("--no-save", action="store_true", help="do not write the model")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    if demo:
+        return
+    p.add_argument("--hidden", default=None, help="hidden layer sizes, e.g. 25 or 16,8")
+    p.add_argument("--activation", choices=sorted(available_activations()), default="sigmoid")
+    p.add_argument("--optimizer", choices=list(available_optimizers()), default="sgd")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,13 +226,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minitorch-bp", description="The backpropagation notes, running."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="train the notes' network on the embedded digits")
-    p.add_argument("--epochs", type=int, default=800)
-    p.add_argument("--batch-size", type=int, default=0, help="0 means the whole training set")
-    p.add_argument("--lr", type=float, default=4.0)
-    p.add_argument("--l2", type=float, default=1.0)
+    p = sub.add_parser(
+        "demo",
+        help="train the notes' 64-25-10 network on the embedded digits",
+        description="Train the notes' 64-25-10 sigmoid network (BCE, λ = 1, full batch) "
+        "on the embedded digits; report held-out accuracy and save the model.",
+    )
+    _training_options(p, demo=True)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("train", help="train a network on a built-in data set or a CSV file")
+    p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument("--data", metavar="FILE.csv", help="your own CSV (header row, numeric cells)")
+    p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
+    _training_options(p, demo=False)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="evaluate a saved model on a data set's test split")
+    p.add_argument("model", metavar="MODEL", help="a file written by --save")
+    p.add_argument(
+        "--dataset", choices=DATASETS, default=None, help="default: the one it was trained on"
+    )
+    p.add_argument("--data", metavar="FILE.csv")
+    p.add_argument("--target", metavar="COLUMN")
+    p.add_argument("--seed", type=int, default=None, help="default: the training seed (same split)")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("gradcheck", help="the course's gradient check on a small random network")
+    p.add_argument("--l2", type=float, default=3.0, help="the notes' λ (default 3)")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=demo)
+    p.add_argument("--show", type=int, default=3, help="entries shown per parameter")
+    p.set_defaults(func=cmd_gradcheck)
     return parser
 
 
@@ -65,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
         print(f"minitorch-bp: error: {exc}", file=sys.stderr)
         return 2
     return code

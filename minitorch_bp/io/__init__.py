@@ -1,0 +1,12 @@
+"""Checkpoints (``save``, ``load``, ``load_checkpoint``) and reading a user's CSV file.
+
+Example::
+
+    >>> from minitorch_bp.io import Checkpoint, CheckpointError, load, load_checkpoint, read_csv, save
+"""
+
+from minitorch_bp.io._encode import CheckpointError
+from minitorch_bp.io.checkpoint import Checkpoint, load, load_checkpoint, save
+from minitorch_bp.io.tables import read_csv
+
+__all__ = ["Checkpoint", "CheckpointError", "load", "load_checkpoint", "read_csv", "save"]

@@ -1,0 +1,123 @@
+"""Turning models and state dicts into JSON plus named arrays, and back, without pickle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minitorch_bp import nn
+from minitorch_bp.nn.module import Module
+
+Array = NDArray[Any]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read: truncated, tampered with, or of another format."""
+
+
+# ----------------------------------------------------------------- architecture
+def describe(module: Module) -> dict[str, Any]:
+    """Return ``{"type": name, "config": {...}}``; a Sequential lists its ``children``."""
+    name = type(module).__name__
+    if _buildable(name) is not type(module):
+        raise ValueError(
+            f"save: {name} is not a class exported by minitorch_bp.nn, so a checkpoint"
+            " could not rebuild it"
+        )
+    if isinstance(module, nn.Sequential):
+        return {"type": name, "children": [describe(child) for child in module]}
+    if module._modules:
+        raise ValueError(f"save: only Sequential may contain modules; {name} has children")
+    return {"type": name, "config": module.config()}
+
+
+def _buildable(name: Any) -> type[Module] | None:
+    if not isinstance(name, str) or name not in nn.__all__:
+        return None
+    cls = getattr(nn, name, None)
+    if isinstance(cls, type) and issubclass(cls, Module):
+        return cls
+    return None
+
+
+def build(spec: Any, where: str = "model") -> Module:
+    """Rebuild the module :func:`describe` described; only ``nn`` Module classes are built."""
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise CheckpointError(f"{where}: expected an object with a 'type', got {spec!r:.80}")
+    cls = _buildable(spec["type"])
+    if cls is None:
+        known = sorted(n for n in nn.__all__ if _buildable(n) is not None)
+        raise CheckpointError(
+            f"{where}: unknown layer type {spec['type']!r}; this version of minitorch_bp"
+            f" can build {known}"
+        )
+    if cls is nn.Sequential:
+        children = spec.get("children")
+        if not isinstance(children, list):
+            raise CheckpointError(f"{where}: Sequential needs a 'children' list")
+        return nn.Sequential(*(build(c, f"{where}.{i}") for i, c in enumerate(children)))
+    config = spec.get("config", {})
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{where}: config of {spec['type']} must be an object")
+    try:
+        return cls(**config)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{where}: cannot build {spec['type']}(**{config}): {exc}") from exc
+
+
+# ----------------------------------------------------------------- state trees
+def encode(value: Any, prefix: str, arrays: dict[str, Array]) -> Any:
+    """Return ``value`` as JSON data; arrays go to ``arrays`` under ``prefix/N`` keys.
+
+    Lists, str-keyed dicts and JSON scalars stay as they are; arrays become
+    ``{"__array__": key}``, tuples ``{"__tuple__": [...]}`` and other dicts
+    ``{"__items__": [[key, value], ...]}``, so :func:`decode` restores the same structure.
+    """
+    if isinstance(value, np.ndarray):
+        key = f"{prefix}/{len([k for k in arrays if k.startswith(prefix + '/')])}"
+        arrays[key] = np.array(value)
+        return {"__array__": key}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [encode(v, prefix, arrays) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, prefix, arrays) for v in value]}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: encode(v, prefix, arrays) for k, v in value.items()}
+        return {
+            "__items__": [
+                [encode(k, prefix, arrays), encode(v, prefix, arrays)] for k, v in value.items()
+            ]
+        }
+    raise ValueError(f"save: cannot store a {type(value).__name__} ({value!r:.60}) in a checkpoint")
+
+
+def decode(value: Any, arrays: dict[str, Array], used: set[str]) -> Any:
+    """Invert :func:`encode`; records the array keys it consumed in ``used``."""
+    if isinstance(value, list):
+        return [decode(v, arrays, used) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"__array__"}:
+        key = value["__array__"]
+        if key not in arrays:
+            raise CheckpointError(f"the header refers to array {key!r}, which the file lacks")
+        used.add(key)
+        return arrays[key]
+    if set(value) == {"__tuple__"}:
+        return tuple(decode(v, arrays, used) for v in value["__tuple__"])
+    if set(value) == {"__items__"}:
+        return {
+            _key(decode(k, arrays, used)): decode(v, arrays, used) for k, v in value["__items__"]
+        }
+    return {k: decode(v, arrays, used) for k, v in value.items()}
+
+
+def _key(k: Any) -> Any:
+    return tuple(_key(x) for x in k) if isinstance(k, list) else k

@@ -1,0 +1,207 @@
+"""``save``, ``load`` and ``load_checkpoint``: a model, its optimizer state and extras in one ``.npz``.
+
+The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle:
+
+- ``__header__``: UTF-8 JSON as a ``uint8`` array: the format and package versions, the
+  architecture (each module's type name and ``config()``, Sequential nesting kept), the
+  name, shape and dtype of every parameter, and the optimizer state and ``extra`` with
+  each array replaced by a reference ``{"__array__": "optimizer/0"}``;
+- ``param/<name>``: each parameter (``param/0.weight``...);
+- ``optimizer/<i>``, ``extra/<i>``: the arrays of the optimizer state and of ``extra``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minitorch_bp.io._encode import CheckpointError, build, decode, describe, encode
+from minitorch_bp.nn.module import Module
+from minitorch_bp.optim.optimizer import Optimizer
+
+Array = NDArray[Any]
+FORMAT = "minitorch_bp.checkpoint"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """What :func:`load_checkpoint` returns.
+
+    Attributes:
+        model: a new model built from the file, with the saved parameters.
+        optimizer_state: the saved ``optimizer.state_dict()`` (arrays restored), or ``None``;
+            pass it to ``opt.load_state_dict`` of an optimizer built on ``model.parameters()``.
+        extra: the saved ``extra`` (any JSON data and arrays), or ``None``.
+        versions: the format, package and numpy versions that wrote the file.
+    """
+
+    model: Module
+    optimizer_state: dict[str, Any] | None
+    extra: Any
+    versions: dict[str, Any] = field(default_factory=dict)
+
+
+def save(
+    model: Module, path: str | Path, *, optimizer: Optimizer | None = None, extra: Any = None
+) -> Path:
+    """Write ``model`` (and optionally the optimizer state and ``extra``) to ``path``, atomically.
+
+    The file is written to a temporary file in the same folder, flushed to disk and then
+    renamed over ``path``, so a crash mid-save leaves any previous file whole.
+
+    Args:
+        model: a module built from ``minitorch_bp.nn`` classes (Sequential may nest).
+        path: the file to write (``.npz`` by convention; the name is used as given).
+        optimizer: its ``state_dict()`` is stored (arrays such as moments included).
+        extra: JSON-able data with numpy arrays anywhere inside (epoch, loader state...).
+
+    Example:
+        >>> import tempfile, os
+        >>> from minitorch_bp import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Sigmoid())
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+        >>> _ = save(model, path, extra={"epoch": 3})
+        >>> ckpt = load_checkpoint(path)
+        >>> ckpt.extra, bool(np.array_equal(ckpt.model[0].theta, model[0].theta))
+        ({'epoch': 3}, True)
+    """
+    from minitorch_bp import __version__
+
+    arrays: dict[str, Array] = {}
+    params = {}
+    for name, p in model.named_parameters():
+        arrays[f"param/{name}"] = np.array(p.data)
+        params[name] = {"shape": list(p.shape), "dtype": str(p.dtype)}
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "minitorch_bp_version": __version__,
+        "numpy_version": np.__version__,
+        "model": describe(model),
+        "parameters": params,
+        "optimizer": None
+        if optimizer is None
+        else encode(optimizer.state_dict(), "optimizer", arrays),
+        "extra": encode(extra, "extra", arrays),
+    }
+    text = json.dumps(header, allow_nan=True).encode("utf-8")
+    arrays["__header__"] = np.frombuffer(text, dtype=np.uint8)
+    return _atomic_savez(Path(path), arrays)
+
+
+def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return path
+
+
+def _read(path: Path) -> dict[str, Array]:
+    try:
+        # Our own handle: np.load leaks the one it opens when the zip is truncated.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise CheckpointError(f"{path}: not a readable minitorch_bp checkpoint ({exc})") from exc
+
+
+def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
+    raw = arrays.get("__header__")
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(f"{path}: no '__header__' array; not a minitorch_bp checkpoint")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path}: the header is not valid JSON ({exc})") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: the header does not describe a {FORMAT} file")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: format_version {version!r} is newer than this minitorch_bp reads"
+            f" ({FORMAT_VERSION}); upgrade minitorch_bp"
+        )
+    for key in ("model", "parameters"):
+        if not isinstance(header.get(key), dict):
+            raise CheckpointError(f"{path}: the header lacks the {key!r} object")
+    return header
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a file written by :func:`save`; every array is checked before the model is built.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: a truncated or malformed file, an unknown layer type, missing or
+            unexpected arrays, or arrays of the wrong shape or dtype.
+    """
+    path = Path(path)
+    arrays = _read(path)
+    header = _header(path, arrays)
+    model = build(header["model"])
+    expected = {f"param/{name}": spec for name, spec in header["parameters"].items()}
+    own = dict(model.named_parameters())
+    if sorted(own) != sorted(header["parameters"]):
+        raise CheckpointError(
+            f"{path}: the architecture has parameters {sorted(own)} but the header lists"
+            f" {sorted(header['parameters'])}"
+        )
+    used: set[str] = set(expected) | {"__header__"}
+    optimizer_state = decode(header.get("optimizer"), arrays, used)
+    extra = decode(header.get("extra"), arrays, used)
+    missing = sorted(set(expected) - set(arrays))
+    unexpected = sorted(set(arrays) - used)
+    if missing or unexpected:
+        raise CheckpointError(f"{path}: missing arrays {missing}, unexpected arrays {unexpected}")
+    state = {}
+    for key, spec in expected.items():
+        name, value, p = key[len("param/") :], arrays[key], own[key[len("param/") :]]
+        if list(value.shape) != list(spec.get("shape", [])) or value.shape != p.shape:
+            raise CheckpointError(
+                f"{path}: {key} has shape {value.shape}; the header says"
+                f" {tuple(spec.get('shape', []))} and the model expects {p.shape}"
+            )
+        if str(value.dtype) != spec.get("dtype") or value.dtype != p.dtype:
+            raise CheckpointError(
+                f"{path}: {key} has dtype {value.dtype}; the header says {spec.get('dtype')}"
+                f" and the model expects {p.dtype}"
+            )
+        state[name] = value
+    model.load_state_dict(state)
+    if optimizer_state is not None and not isinstance(optimizer_state, dict):
+        raise CheckpointError(f"{path}: the optimizer state is not an object")
+    versions = {
+        k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
+    }
+    return Checkpoint(model, optimizer_state, extra, versions)
+
+
+def load(path: str | Path) -> Module:
+    """Return the model stored in ``path`` (a new module); see :func:`load_checkpoint`."""
+    return load_checkpoint(path).model

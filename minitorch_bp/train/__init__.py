@@ -1,0 +1,39 @@
+"""Training: :func:`fit`, its :class:`History`, callbacks, and evaluation helpers.
+
+Example::
+
+    >>> from minitorch_bp.train import EarlyStopping, History, ModelCheckpoint, evaluate, fit, predict
+"""
+
+from minitorch_bp.train.callbacks import (
+    Callback,
+    EarlyStopping,
+    FitState,
+    LambdaCallback,
+    ModelCheckpoint,
+)
+from minitorch_bp.train.evaluate import (
+    accuracy,
+    confusion_matrix,
+    evaluate,
+    format_confusion_matrix,
+    predict,
+)
+from minitorch_bp.train.fit import fit, resume
+from minitorch_bp.train.history import History
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "FitState",
+    "History",
+    "LambdaCallback",
+    "ModelCheckpoint",
+    "accuracy",
+    "confusion_matrix",
+    "evaluate",
+    "fit",
+    "format_confusion_matrix",
+    "predict",
+    "resume",
+]

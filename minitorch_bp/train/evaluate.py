@@ -1,0 +1,141 @@
+"""``predict``, ``accuracy``, ``evaluate`` and the confusion matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minitorch_bp.nn.loss import Loss
+from minitorch_bp.nn.module import Module
+from minitorch_bp.nn.regularization import l2_penalty
+
+Array = NDArray[Any]
+
+
+def classes_from_outputs(outputs: Any) -> Array:
+    r"""Class indices from network outputs: the course's :math:`\arg\max_k h_\Theta(x)_k`.
+
+    One output column is a binary classifier: class 1 where the output is at least 0.5.
+
+    Example:
+        >>> classes_from_outputs(np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]))
+        array([1, 0])
+        >>> classes_from_outputs(np.array([[0.2], [0.5]]))
+        array([0, 1])
+    """
+    out: Array = np.asarray(outputs)
+    if out.ndim != 2:
+        raise ValueError(f"predict: outputs must be 2-D (m, K), got shape {out.shape}")
+    if out.shape[1] == 1:
+        return np.asarray(out[:, 0] >= 0.5, dtype=np.int64)
+    return np.asarray(out.argmax(axis=1), dtype=np.int64)
+
+
+def class_labels(targets: Any) -> Array:
+    """Integer labels from targets: 1-D labels, one-hot rows, or one 0/1 column.
+
+    Raises:
+        ValueError: if the targets are not class labels (e.g. regression values).
+    """
+    Y: Array = np.asarray(targets)
+    if Y.ndim == 1:
+        if Y.size and not np.all(np.round(Y) == Y):
+            raise ValueError("accuracy: 1-D targets must be integer class labels")
+        return np.asarray(Y, dtype=np.int64)
+    if Y.ndim != 2 or not np.all((Y == 0) | (Y == 1)):
+        raise ValueError(
+            "accuracy needs class targets (labels, one-hot rows or one 0/1 column);"
+            " these look like regression values: use metrics=('loss',)"
+        )
+    if Y.shape[1] == 1:
+        return np.asarray(Y[:, 0], dtype=np.int64)
+    return np.asarray(Y.argmax(axis=1), dtype=np.int64)
+
+
+def predict(model: Module, X: Any) -> Array:
+    """Return the predicted class of each row of ``X`` (see :func:`classes_from_outputs`).
+
+    Example:
+        >>> from minitorch_bp import nn
+        >>> layer = nn.Linear(1, 2, rng=0)
+        >>> layer.theta = [[0.0, 1.0], [0.0, -1.0]]
+        >>> predict(layer, np.array([[2.0], [-3.0]]))
+        array([0, 1])
+    """
+    return classes_from_outputs(model(np.asarray(X)))
+
+
+def accuracy(out: Array, Y: Any) -> float:
+    """Fraction of rows whose predicted class (from outputs ``out``) matches the targets."""
+    return float(np.mean(classes_from_outputs(out) == class_labels(Y)))
+
+
+def evaluate(
+    model: Module,
+    X: Any,
+    Y: Any,
+    *,
+    criterion: Loss | None = None,
+    l2: float = 0.0,
+    metrics: tuple[str, ...] = ("loss", "accuracy"),
+) -> dict[str, float]:
+    r"""Return ``{"loss": J, "accuracy": ...}`` of ``model`` on ``(X, Y)`` in one forward.
+
+    ``loss`` is criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` with :math:`m` the
+    number of rows; it needs ``criterion`` (left out otherwise). ``accuracy`` needs class
+    targets (one-hot rows, one 0/1 column, or 1-D labels).
+
+    Example:
+        >>> from minitorch_bp import nn
+        >>> layer = nn.Linear(1, 1, rng=0)
+        >>> layer.theta = [[0.0, 1.0]]
+        >>> evaluate(layer, [[1.0], [-1.0]], [[1.0], [1.0]], metrics=("accuracy",))
+        {'accuracy': 0.5}
+    """
+    X = np.asarray(X)
+    out = model(X.astype(model.parameters()[0].dtype) if X.dtype.kind in "iub" else X)
+    result: dict[str, float] = {}
+    if "loss" in metrics and criterion is not None:
+        result["loss"] = criterion(out, Y) + l2_penalty(model, l2, X.shape[0])
+    if "accuracy" in metrics:
+        result["accuracy"] = accuracy(out, Y)
+    return result
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> NDArray[np.int64]:
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``.
+
+    Example:
+        >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+        array([[1, 0, 0],
+               [0, 1, 1],
+               [0, 0, 1]])
+    """
+    t = np.asarray(y_true, dtype=np.int64)
+    p = np.asarray(y_pred, dtype=np.int64)
+    if t.shape != p.shape or t.ndim != 1:
+        raise ValueError(
+            f"confusion_matrix: y_true {t.shape} and y_pred {p.shape} must be 1-D, same length"
+        )
+    k = num_classes if num_classes is not None else int(max(t.max(initial=0), p.max(initial=0))) + 1
+    out = np.zeros((k, k), dtype=np.int64)
+    np.add.at(out, (t, p), 1)
+    return out
+
+
+def format_confusion_matrix(C: Any) -> str:
+    """The matrix as text: rows are true classes, columns predictions.
+
+    Example:
+        >>> print(format_confusion_matrix([[3, 1], [0, 4]]))
+        true\\pred   0   1
+                0   3   1
+                1   0   4
+    """
+    C = np.asarray(C)
+    width = max(3, len(str(int(C.max(initial=0)))), len(str(C.shape[1] - 1)))
+    head = "true\\pred " + " ".join(f"{j:>{width}}" for j in range(C.shape[1]))
+    rows = [f"{i:>9} " + " ".join(f"{v:>{width}}" for v in row) for i, row in enumerate(C)]
+    return "\n".join([head, *rows])

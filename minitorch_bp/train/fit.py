@@ -1,0 +1,227 @@
+r"""``fit``: the training loop, with a progress bar, callbacks and exact resume."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from numpy.typing import NDArray
+
+from minitorch_bp.data.loader import DataLoader
+from minitorch_bp.nn.container import Sequential
+from minitorch_bp.nn.loss import Loss
+from minitorch_bp.nn.module import Module
+from minitorch_bp.nn.regularization import l2_penalty
+from minitorch_bp.optim.optimizer import Optimizer
+from minitorch_bp.train.callbacks import FitState, as_callback
+from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
+from minitorch_bp.train.history import History
+
+Array = NDArray[Any]
+KNOWN_METRICS = ("loss", "accuracy")
+
+
+class Scheduler(Protocol):
+    def step(self) -> Any: ...
+
+
+def _backward(model: Module, grad: Array) -> None:
+    # Sequential can skip the product that gives dJ/dX, which training never needs.
+    if isinstance(model, Sequential):
+        model.backward(grad, input_grad=False)
+    else:
+        model.backward(grad)
+
+
+def _train_batch(
+    model: Module, criterion: Loss, optimizer: Optimizer, xb: Array, yb: Array
+) -> tuple[float, Array]:
+    """One step on one batch; return the criterion value and outputs before the update."""
+    if not getattr(optimizer, "requires_closure", False):
+        out = model(xb)
+        loss = criterion(out, yb)
+        optimizer.zero_grad()
+        _backward(model, criterion.backward())
+        optimizer.step()
+        return loss, out
+    first: list[tuple[float, Array]] = []
+
+    def closure() -> float:
+        optimizer.zero_grad()
+        out = model(xb)
+        value = criterion(out, yb)
+        _backward(model, criterion.backward())
+        if not first:
+            first.append((value, out))
+        return value
+
+    optimizer.step(closure)
+    if not first:  # an optimizer that never called the closure
+        out = model(xb)
+        first.append((criterion(out, yb), out))
+    return first[0]
+
+
+def _format(epoch: int, epochs: int, logs: dict[str, float]) -> str:
+    width = len(str(epochs))
+    values = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
+    return f"epoch {epoch:>{width}}/{epochs}  {values}"
+
+
+def fit(
+    model: Module,
+    criterion: Loss,
+    optimizer: Optimizer,
+    train_loader: DataLoader,
+    *,
+    epochs: int,
+    val_data: tuple[Any, Any] | None = None,
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    callbacks: Iterable[Any] = (),
+    progress: bool = True,
+    scheduler: Scheduler | None = None,
+    initial_epoch: int = 0,
+    log_every: int = 1,
+) -> History:
+    r"""Train ``model`` for epochs ``initial_epoch + 1 .. epochs`` and return the :class:`History`.
+
+    Each batch runs forward, the criterion, ``model.backward(grad, input_grad=False)`` and
+    ``optimizer.step()`` (the notes' :math:`\Theta \leftarrow \Theta - \alpha D`). Optimizers
+    with ``requires_closure = True`` (L-BFGS, conjugate gradients) get
+    ``optimizer.step(closure)``, the closure zeroing the gradients and running forward,
+    criterion and backward. ``scheduler.step()`` runs once after each epoch.
+
+    Recorded per epoch (see :class:`History`): ``loss``, the regularised cost
+    :math:`J(\Theta)` = criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` (``λ`` is
+    ``optimizer.l2``) averaged over the epoch's batches before each update, :math:`m` the
+    batch size; ``accuracy`` on those same batches; and with ``val_data`` the same values
+    on it after the epoch, as ``val_loss`` and ``val_accuracy``.
+
+    Output: with ``progress=True`` a tqdm bar (one per epoch, or one over all epochs when
+    an epoch is one full batch) shows the running values when stdout is a terminal;
+    otherwise one line per epoch (every ``log_every`` epochs, and the first and last).
+
+    Args:
+        model, criterion, optimizer: what to train, the loss and the update rule.
+        train_loader: a :class:`~minitorch_bp.data.DataLoader` of ``(x, y)`` batches.
+        epochs: the number of the last epoch to run.
+        val_data: optional ``(X_val, Y_val)``.
+        metrics: any of ``"loss"``, ``"accuracy"`` (class targets only).
+        callbacks: :class:`~minitorch_bp.train.Callback` objects or functions
+            ``f(epoch, logs)`` that return ``True`` to stop.
+        progress: ``False`` prints nothing.
+        scheduler: an object whose ``step()`` is called after each epoch.
+        initial_epoch: epochs already done (when resuming, see :func:`resume`).
+        log_every: print every this many epochs in the one-line-per-epoch log.
+
+    Example:
+        >>> from minitorch_bp import nn, optim
+        >>> from minitorch_bp.datasets import xor
+        >>> X, Y = xor()
+        >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Sigmoid(), nn.Linear(3, 1, rng=1), nn.Sigmoid())
+        >>> opt = optim.SGD(model.parameters(), lr=5.0)
+        >>> h = fit(model, nn.BCELoss(), opt, DataLoader(X, Y, 4, shuffle=False), epochs=2000, progress=False)
+        >>> round(h["loss"][-1], 3), h["accuracy"][-1]
+        (0.001, 1.0)
+    """
+    metrics = tuple(metrics)
+    unknown = [m for m in metrics if m not in KNOWN_METRICS]
+    if unknown:
+        raise ValueError(f"fit: unknown metrics {unknown}; choose from {KNOWN_METRICS}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < initial_epoch:
+        raise ValueError(
+            f"fit: epochs={epochs!r} must be an integer >= initial_epoch={initial_epoch}"
+        )
+    if "accuracy" in metrics:
+        class_labels(train_loader.Y[:1000])  # fail now, not after the first epoch
+    cbs = [as_callback(c) for c in callbacks]
+    history = History()
+    state = FitState(model, criterion, optimizer, train_loader, history)
+    l2 = float(getattr(optimizer, "l2", 0.0))
+    tty = progress and sys.stdout.isatty()
+    one_batch = len(train_loader) == 1
+    outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch)
+    for cb in cbs:
+        cb.on_train_begin(state)
+    model.train()
+    for epoch in outer:
+        total = correct = 0.0
+        seen = 0
+        inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch)
+        for xb, yb in inner:
+            b = xb.shape[0]
+            penalty = l2_penalty(model, l2, b) if l2 else 0.0
+            loss, out = _train_batch(model, criterion, optimizer, xb, yb)
+            total += b * (loss + penalty)
+            if "accuracy" in metrics:
+                correct += b * accuracy(out, yb)
+            seen += b
+            if inner is not train_loader:
+                inner.set_postfix_str(
+                    _postfix(metrics, total / seen, correct / seen), refresh=False
+                )
+        logs: dict[str, float] = {}
+        if "loss" in metrics:
+            logs["loss"] = total / seen
+        if "accuracy" in metrics:
+            logs["accuracy"] = correct / seen
+        if val_data is not None:
+            model.eval()
+            val = evaluate(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
+            model.train()
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        history.append(epoch, logs)
+        state.epoch, state.logs = epoch, logs
+        for cb in cbs:
+            cb.on_epoch_end(state)
+        if scheduler is not None:
+            scheduler.step()
+        if outer is not None and hasattr(outer, "set_postfix_str"):
+            outer.set_postfix_str(_postfix(metrics, logs.get("loss"), logs.get("accuracy")))
+        if progress and not tty:
+            last = epoch == epochs or state.stop
+            if epoch == initial_epoch + 1 or epoch % log_every == 0 or last:
+                print(_format(epoch, epochs, logs), flush=True)
+        if state.stop:
+            history.stopped_epoch = epoch
+            break
+    if hasattr(outer, "close"):
+        outer.close()
+    for cb in cbs:
+        cb.on_train_end(state)
+    return history
+
+
+def _postfix(metrics: tuple[str, ...], loss: float | None, acc: float | None) -> str:
+    parts = []
+    if "loss" in metrics and loss is not None:
+        parts.append(f"loss={loss:.4f}")
+    if "accuracy" in metrics and acc is not None:
+        parts.append(f"acc={acc:.3f}")
+    return ", ".join(parts)
+
+
+def _bar(iterable: Any, desc: str | None, show: bool) -> Any:
+    if not show:
+        return iterable
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+
+    return tqdm(iterable, desc=desc, file=sys.stdout, leave=desc is None, dynamic_ncols=True)
+
+
+def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader) -> int:
+    """Restore the optimizer and loader states saved by ``ModelCheckpoint``; return the epoch.
+
+    Pass the result as ``initial_epoch`` to :func:`fit`, with ``checkpoint.model`` and an
+    optimizer built on its parameters, to continue exactly where the run stopped.
+    """
+    if checkpoint.optimizer_state is not None:
+        optimizer.load_state_dict(checkpoint.optimizer_state)
+    extra = checkpoint.extra or {}
+    if "loader" not in extra or "epoch" not in extra:
+        raise ValueError(
+            "resume: the checkpoint's extra lacks 'loader' and 'epoch' (saved by ModelCheckpoint)"
+        )
+    loader.load_state_dict(extra["loader"])
+    return int(extra["epoch"])
