@@ -23,7 +23,7 @@ import minitorch_bp  # noqa: E402
 
 project = "minitorch_bp"
 author = "minitorch_bp developers"
-copyright = "minitorch_bp developers, MIT licence"  # noqa: A001
+copyright = "minitorch_bp developers, MIT licence"
 release = version = minitorch_bp.__version__
 
 extensions = [
