@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    source = page.read_text(encoding="utf-8")
+    if 'class="math' not in source:
+        print(f"{args.page}: no math on this page; nothing to render")
+        return 0
     url = page.as_uri()
     result = render(chrome, url, ["--dump-dom"], args.timeout)
     problems = check_dom(result.stdout)

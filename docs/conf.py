@@ -57,7 +57,11 @@ autodoc_type_aliases = {
     "Array": "numpy.ndarray",
     "Seed": "int | numpy.random.Generator | None",
     "Reduction": "Reduction",
+    "DTypeLike": "numpy.typing.DTypeLike",
+    "ArrayLike": "numpy.typing.ArrayLike",
 }
+# Show defaults as written (``dtype=np.float64``), not as their repr.
+autodoc_preserve_defaults = True
 autodoc_member_order = "bysource"
 add_module_names = False
 python_use_unqualified_type_names = True
