@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Developer tasks that need nothing but Python 3: ``python3 tasks.py demo|test|lint|check``.
+"""Developer tasks that need nothing but Python 3: ``python3 tasks.py demo|test|lint|check|docs``.
 
 The first run makes a virtual environment in ``.venv`` and installs the package with
 its development tools; later runs reuse it (and reinstall when pyproject.toml changes).
@@ -19,6 +19,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
+DOCS_STAMP = VENV / ".installed-docs"
 
 
 def _digest() -> str:
@@ -35,6 +36,14 @@ def ensure_venv() -> None:
         run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
         run([str(PY), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
         STAMP.write_text(_digest())
+
+
+def ensure_docs_extra() -> None:
+    """Install the docs extra (Sphinx, MyST, MathJax's files) into .venv, once."""
+    if not DOCS_STAMP.exists() or DOCS_STAMP.read_text() != _digest():
+        print("installing the documentation tools ...", flush=True)
+        run([str(PY), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev,docs]"])
+        DOCS_STAMP.write_text(_digest())
 
 
 def run(cmd: list[str]) -> None:
@@ -54,10 +63,16 @@ def main(argv: list[str]) -> None:
         ],
     }
     tasks["check"] = tasks["lint"] + tasks["test"]
+    # The site, warnings as errors; open docs/_build/html/index.html (works offline).
+    tasks["docs"] = [
+        [str(PY), "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html"]
+    ]
     if not argv or argv[0] not in tasks:
         print(f"usage: python3 tasks.py {{{','.join(tasks)}}} [args...]", file=sys.stderr)
         sys.exit(2)
     ensure_venv()
+    if argv[0] == "docs":
+        ensure_docs_extra()
     for cmd in tasks[argv[0]]:
         run(cmd)
 
