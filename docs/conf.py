@@ -156,6 +156,7 @@ OPTIONAL_PAGES: dict[str, str] = {
     "optimizers": "optimizers",
     "performance": "performance",
     "interop": "interop",
+    "reliability": "reliability",
     "tutorials/training-loop": "training",
     "tutorials/saving-and-loading": "checkpoints",
     "tutorials/optimizers-compared": "optimizers",

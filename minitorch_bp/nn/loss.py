@@ -263,18 +263,18 @@ class CrossEntropyLoss(Loss):
         - class labels: integer array of shape :math:`(m,)` with values in
           :math:`0, \dots, K-1` (read as one-hot rows :math:`y_{ik} = [k = c_i]`);
         - probabilities (one-hot or soft): shape :math:`(m, K)`, values in
-          :math:`[0, 1]`, each row summing to 1 (within :math:`\sqrt{arepsilon}` of
+          :math:`[0, 1]`, each row summing to 1 (within :math:`\sqrt{\varepsilon}` of
           the dtype).
 
-    Reductions (the package's table, over the :math:`m 	imes K` elements
-    :math:`\ell_{ik}`): ``batchmean`` :math:`rac{1}{m}\sum_i\sum_k \ell_{ik}` (the mean
+    Reductions (the package's table, over the :math:`m \times K` elements
+    :math:`\ell_{ik}`): ``batchmean`` :math:`\frac{1}{m}\sum_i\sum_k \ell_{ik}` (the mean
     cross-entropy per example; default), ``sum``, and ``mean``
-    :math:`rac{1}{mK}\sum_i\sum_k\ell_{ik}`. **PyTorch's** ``CrossEntropyLoss()``
+    :math:`\frac{1}{mK}\sum_i\sum_k\ell_{ik}`. **PyTorch's** ``CrossEntropyLoss()``
     **(its "mean") is this class's default** ``batchmean``; ``mean`` here divides by
     :math:`K` as well, so that "mean" means the same for every loss of the package.
 
     Gradient:
-        :math:`\partial J/\partial z = 	ext{scale}\,(	ext{softmax}(z) - y)`, the notes'
+        :math:`\partial J/\partial z = \text{scale}\,(\text{softmax}(z) - y)`, the notes'
         :math:`\delta^{(L)} = a^{(L)} - y` for a softmax output layer, with scale
         :math:`1/m`, 1 or :math:`1/(mK)`.
 

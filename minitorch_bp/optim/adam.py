@@ -181,7 +181,7 @@ class AdamW(Adam):
 
     Args:
         weight_decay: the decoupled decay :math:`w \ge 0` (default 1e-2, as PyTorch).
-        (others as :class:`Adam`)
+            The other arguments are those of :class:`Adam`.
     """
 
     decoupled = True
