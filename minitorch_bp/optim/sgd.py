@@ -43,6 +43,14 @@ class SGD(Optimizer):
         ``momentum_buffer`` (:math:`v`, one array per parameter) and the step count, in
         :meth:`state_dict`, so a checkpoint resumes bit for bit.
 
+    Mini-batches:
+        :math:`m` is the size of the batch behind the gradient (as in scikit-learn's MLP),
+        so each step shrinks the weights by :math:`\alpha\lambda/m`. An epoch of
+        :math:`m_{train}/b` batches of size :math:`b` therefore regularises about
+        :math:`m_{train}/b` times more strongly than one full-batch step with the same
+        :math:`\lambda`; to match the notes' full-batch :math:`J(\Theta)`, use
+        ``l2 = λ·b/m_train``.
+
     Equivalent PyTorch:
         ``torch.optim.SGD(momentum=μ, nesterov=...)`` with ``weight_decay = λ/m`` on the
         weights and 0 on the biases.
