@@ -45,11 +45,10 @@ class SGD(Optimizer):
 
     Mini-batches:
         :math:`m` is the size of the batch behind the gradient (as in scikit-learn's MLP),
-        so each step shrinks the weights by :math:`\alpha\lambda/m`. An epoch of
-        :math:`m_{train}/b` batches of size :math:`b` therefore regularises about
-        :math:`m_{train}/b` times more strongly than one full-batch step with the same
-        :math:`\lambda`; to match the notes' full-batch :math:`J(\Theta)`, use
-        ``l2 = λ·b/m_train``.
+        so mini-batch SGD with batches of :math:`b` examples minimises the data term plus
+        :math:`\frac{\lambda}{2b}\sum\Theta^2`, a penalty :math:`m_{train}/b` times
+        stronger than the notes' full-batch :math:`\frac{\lambda}{2m_{train}}\sum\Theta^2`.
+        To keep the notes' :math:`J(\Theta)`, use ``l2 = λ·b/m_train``.
 
     Equivalent PyTorch:
         ``torch.optim.SGD(momentum=μ, nesterov=...)`` with ``weight_decay = λ/m`` on the
