@@ -137,8 +137,8 @@ class Linear(Module):
         self._input = x
         return z
 
-    def _check_input(self, x: Any) -> Array:
-        x = as_batch(x, repr(self))
+    def _check_input(self, value: Any) -> Array:
+        x = as_batch(value, repr(self))
         w = self.weight.data
         if x.shape[1] != self.in_features:
             raise ValueError(
