@@ -35,6 +35,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="BLAS/torch threads")
     p.add_argument("--samples", type=int, help="samples per contender (default 25, quick 5)")
+    p.add_argument("--budget", type=float, help="seconds of sampling per process (default 20)")
     p.add_argument("--no-peers", action="store_true", help="skip PyTorch and scikit-learn")
     p.add_argument("--no-extras", action="store_true", help="skip the memory and loop checks")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -90,6 +91,7 @@ def measure(args: argparse.Namespace, peers: list[str]) -> dict[str, Any]:
         "samples": samples,
         "min_sample_s": 0.002 if args.quick else 0.02,
         "warmup_s": 0.01 if args.quick else 0.2,
+        "budget_s": args.budget or (2.0 if args.quick else 20.0),
     }
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
     rows: list[dict[str, Any]] = []
@@ -111,6 +113,7 @@ def measure(args: argparse.Namespace, peers: list[str]) -> dict[str, Any]:
                     row["mode"] = "torch in separate processes, alternating"
                     rounds = 2 if args.quick else 3
                     per = max(3, samples // rounds)
+                    spec["budget_s"] = base["budget_s"] / rounds
                     results = []
                     for _ in range(rounds):
                         results.append(

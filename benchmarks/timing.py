@@ -15,6 +15,7 @@ class Timed:
     fn: Callable[[], object]
     steps_per_call: int = 1
     reps: int = 1
+    per_call_s: float = 0.0
 
 
 def calibrate(t: Timed, min_sample_s: float, warmup_s: float) -> None:
@@ -27,8 +28,8 @@ def calibrate(t: Timed, min_sample_s: float, warmup_s: float) -> None:
         elapsed = time.perf_counter() - start
         if elapsed >= warmup_s and calls >= 2:
             break
-    per_call = elapsed / calls
-    t.reps = max(1, int(min_sample_s / per_call))
+    t.per_call_s = elapsed / calls
+    t.reps = max(1, int(min_sample_s / t.per_call_s))
 
 
 def interleave(contenders: dict[str, Timed], samples: int) -> dict[str, list[float]]:
@@ -49,6 +50,12 @@ def interleave(contenders: dict[str, Timed], samples: int) -> dict[str, list[flo
                 fn()
             out[name].append((clock() - t0) / (reps * t.steps_per_call))
     return out
+
+
+def affordable(contenders: dict[str, Timed], samples: int, budget_s: float) -> int:
+    """Cap ``samples`` so the rounds fit ``budget_s`` (at least 5 samples each, if asked for)."""
+    round_s = sum(t.reps * t.per_call_s for t in contenders.values())
+    return min(samples, max(5, int(budget_s / round_s))) if round_s > 0 else samples
 
 
 def summarize(samples: list[float]) -> dict[str, float]:

@@ -61,7 +61,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"unknown contender {name!r}")
     for t in timed.values():
         timing.calibrate(t, spec["min_sample_s"], spec["warmup_s"])
-    samples = timing.interleave(timed, spec["samples"])
+    n = timing.affordable(timed, spec["samples"], spec.get("budget_s", float("inf")))
+    samples = timing.interleave(timed, n)
     result: dict[str, Any] = {
         "samples": samples,
         "blas": info,
