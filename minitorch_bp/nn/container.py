@@ -73,6 +73,11 @@ class Sequential(Module):
             object.__setattr__(module, "_reuse_output", i < last)
             object.__setattr__(module, "_reuse_grad_input", i > 0)
         self.deltas: dict[int, Array] = {}
+        # Fixed by the layers, so backward need not search for them on every step.
+        self._first_with_params = next(
+            (i for i, mod in enumerate(modules) if mod._parameters or mod._modules), 0
+        )
+        self._n_linear = sum(isinstance(mod, Linear) for mod in modules)
         pack_parameters(self.parameters())
 
     def __len__(self) -> int:
@@ -120,10 +125,8 @@ class Sequential(Module):
             :math:`\partial J/\partial X`, shape :math:`(m, s_1)`, or ``None``.
         """
         layers = self._layers
-        stop = 0
-        if not input_grad:
-            stop = next((i for i, mod in enumerate(layers) if mod._parameters or mod._modules), 0)
-        n_linear = sum(isinstance(mod, Linear) for mod in layers)
+        stop = 0 if input_grad else self._first_with_params
+        n_linear = self._n_linear
         deltas: dict[int, Array] = {}
         g = grad_output
         for i in range(len(layers) - 1, stop - 1, -1):

@@ -2,7 +2,6 @@ r"""The fully connected layer: :math:`z^{(l+1)} = \Theta^{(l)} a^{(l)}` with the
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from minitorch_bp._validation import (
     check_finite,
     check_float_dtype,
     check_positive_int,
+    finite_sum_of_squares,
 )
 from minitorch_bp.nn import init
 from minitorch_bp.nn.module import Module
@@ -118,7 +118,29 @@ class Linear(Module):
             self.bias.data = arr[:, 0]
 
     def forward(self, x: Array) -> Array:
-        x = as_batch(x, repr(self))
+        w = self.weight.data
+        # The usual input (a 2-D array of the layer's dtype and width) skips as_batch, so
+        # the success path builds no message; anything else gets the full checks.
+        if not (
+            type(x) is np.ndarray
+            and x.ndim == 2
+            and x.dtype == w.dtype
+            and x.shape[1] == self.in_features
+        ):
+            x = self._check_input(x)
+        z = self._buffer("z", (x.shape[0], self.out_features), w.dtype, self._reuse_output)
+        np.matmul(x, w.T, out=z)
+        if self.bias is not None:
+            z += self.bias.data
+        # NaN and inf in x always reach z, so checking the (usually narrower) output is a
+        # cheap stand-in for checking the input; the diagnosis runs only on failure.
+        if not finite_sum_of_squares(z):
+            self._diagnose_non_finite(x, z)
+        self._input = x
+        return z
+
+    def _check_input(self, value: Any) -> Array:
+        x = as_batch(value, repr(self))
         w = self.weight.data
         if x.shape[1] != self.in_features:
             raise ValueError(
@@ -130,18 +152,7 @@ class Linear(Module):
                 f"{self!r} has dtype {w.dtype} but got {x.dtype} input; convert the input"
                 f" (x.astype(np.{w.dtype})) or build the layer with dtype=np.{x.dtype}"
             )
-        z = self._buffer("z", (x.shape[0], self.out_features), w.dtype, self._reuse_output)
-        np.matmul(x, w.T, out=z)
-        if self.bias is not None:
-            z += self.bias.data
-        # NaN and inf in x always reach z, so checking the (usually narrower) output is a
-        # cheap stand-in for checking the input; the diagnosis runs only on failure.
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = float(np.add.reduce(z, axis=None))
-        if not math.isfinite(total):
-            self._diagnose_non_finite(x, z)
-        self._input = x
-        return z
+        return x
 
     def _diagnose_non_finite(self, x: Array, z: Array) -> None:
         if np.isfinite(z).all():
