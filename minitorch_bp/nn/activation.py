@@ -58,7 +58,8 @@ class Sigmoid(Module):
         if a is None:
             raise RuntimeError("Sigmoid: backward called before forward")
         if isinstance(grad_output, F.ProbabilityGrad):
-            delta = grad_output.delta_for(a)
+            out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
+            delta = grad_output.delta_for(a, out=out)
             if delta is not None:
                 return delta
         if grad_output.shape != a.shape:

@@ -57,11 +57,14 @@ class ProbabilityGrad(np.ndarray):  # type: ignore[type-arg,unused-ignore]
     target: Array | None = None
     scale: float = 1.0
 
-    def delta_for(self, output: Array) -> Array | None:
-        """Return :math:`\\text{scale}\\,(a - y)` if ``output`` is the prediction, else ``None``."""
+    def delta_for(self, output: Array, out: Array | None = None) -> Array | None:
+        """Return :math:`\\text{scale}\\,(a - y)` if ``output`` is the prediction, else ``None``.
+
+        Written into ``out`` when given (a buffer of the output's shape and dtype).
+        """
         if self.source is not output or self.target is None or self.shape != output.shape:
             return None
-        delta = np.subtract(self.source, self.target)
+        delta = np.subtract(self.source, self.target, out=out)
         if self.scale != 1.0:
             delta *= self.scale
         return delta

@@ -36,16 +36,22 @@ LOG_CLAMP = -100.0
 GRAD_EPS = 1e-12
 
 
-def _clamped_log(p: Array) -> Array:
-    """Return max(log p, LOG_CLAMP) without evaluating log(0) (which would warn).
+def _clamped_log(p: Array, out: Array) -> Array:
+    """Write max(log p, LOG_CLAMP) into ``out`` without evaluating log(0) (which warns).
 
-    The clamp is applied to the log, not to p: in float32, e^-100 is subnormal and its
-    log is off by 0.03.
+    In float64, e^-100 is a normal number, so flooring p there first is exact and fast.
+    In float32 it is subnormal and its log is off by 0.03, so the clamp is applied to
+    the log instead, skipping the zeros.
     """
-    out = np.full_like(p, LOG_CLAMP)
+    if p.dtype == np.float64:
+        np.maximum(p, _EXP_LOG_CLAMP, out=out)
+        return np.log(out, out=out)
+    out.fill(LOG_CLAMP)
     np.log(p, out=out, where=p > 0)
-    np.maximum(out, LOG_CLAMP, out=out)
-    return out
+    return np.maximum(out, LOG_CLAMP, out=out)
+
+
+_EXP_LOG_CLAMP = float(np.exp(LOG_CLAMP))
 
 
 class Loss:
@@ -65,6 +71,14 @@ class Loss:
         self._pred: Array | None = None
         self._target: Array | None = None
         self._scale = 1.0
+        self._buffers: dict[str, Array] = {}
+
+    def _buffer(self, key: str, like: Array) -> Array:
+        """A scratch array shaped like ``like``, reused from call to call (never returned)."""
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._buffers[key] = np.empty_like(like)
+        return buf
 
     def __call__(self, pred: Array, target: Any) -> float:
         """Return the reduced loss of ``pred`` against ``target`` and cache both."""
@@ -139,7 +153,7 @@ class MSELoss(Loss):
     """
 
     def _total(self, pred: Array, target: Array) -> float:
-        diff = pred - target
+        diff = np.subtract(pred, target, out=self._buffer("diff", pred))
         return 0.5 * float(np.vdot(diff, diff))
 
     def _grad(self, pred: Array, target: Array, scale: float) -> Array:
@@ -197,11 +211,13 @@ class BCELoss(Loss):
                 )
 
     def _total(self, pred: Array, target: Array) -> float:
-        log_a = _clamped_log(pred)
-        log_1ma = _clamped_log(1.0 - pred)
+        log_a = _clamped_log(pred, self._buffer("log_a", pred))
+        one_minus = self._buffer("one_minus", pred)
+        log_1ma = _clamped_log(np.subtract(1.0, pred, out=one_minus), self._buffer("log_1ma", pred))
         # The notes' form term by term; folding it into y(log a - log(1-a)) + log(1-a)
         # would cancel catastrophically when a is close to 1.
-        return -float(np.vdot(target, log_a) + np.vdot(1.0 - target, log_1ma))
+        one_minus_y = np.subtract(1.0, target, out=one_minus)
+        return -float(np.vdot(target, log_a) + np.vdot(one_minus_y, log_1ma))
 
     def _grad(self, pred: Array, target: Array, scale: float) -> Array:
         denom = np.subtract(1.0, pred)

@@ -71,7 +71,7 @@ class Optimizer:
         flat = self._flat
         if flat is not None:
             base_d, base_g = flat[0].base, flat[1].base
-            if all(p.data.base is base_d and p.grad.base is base_g for p in self.params):
+            if all(p._data.base is base_d and p._grad.base is base_g for p in self.params):
                 return flat
         self._flat = flat_buffers(self.params) or pack_parameters(self.params)
         return self._flat

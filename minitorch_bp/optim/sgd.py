@@ -84,6 +84,8 @@ class SGD(Optimizer):
         self._scratch: np.ndarray | None = None
         self._scratch2: np.ndarray | None = None
         self._velocity = StateBuffer(self.params) if self.momentum else None
+        # The parameters the λ term applies to (fixed: regularize_bias is set here).
+        self._decayed = [p for p in self.params if p.regularized or regularize_bias]
 
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         r"""Apply one update (see the class docstring); ``closure`` runs first if given."""
@@ -95,9 +97,10 @@ class SGD(Optimizer):
         lr = self.lr
         # The λ term first, as a scaling of the weights: Θ - α(λ/m)Θ - αg equals
         # Θ - α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
-        for p in self.params:
-            if self.regularized(p) and p.inv_m:
-                p.data *= 1.0 - lr * self.l2 * p.inv_m
+        if self.l2:
+            for p in self._decayed:
+                if p.inv_m:
+                    p._data *= 1.0 - lr * self.l2 * p.inv_m
         flat = self.flat()
         if flat is None:
             for p in self.params:
