@@ -22,6 +22,10 @@ Array = NDArray[Any]
 Seed = int | np.random.Generator | None
 
 
+#: numpy's default ufunc buffer size, in elements (``np.getbufsize()``).
+_UFUNC_BUFFER_ELEMENTS = 8192
+
+
 class Linear(Module):
     r"""Applies :math:`z = a\,W^\top + b` to a batch, the notes' :math:`z^{(l+1)} = \Theta^{(l)} a^{(l)}`.
 
@@ -131,13 +135,25 @@ class Linear(Module):
         z = self._buffer("z", (x.shape[0], self.out_features), w.dtype, self._reuse_output)
         np.matmul(x, w.T, out=z)
         if self.bias is not None:
-            z += self.bias.data
+            self._add_bias(z, self.bias.data)
         # NaN and inf in x always reach z, so checking the (usually narrower) output is a
         # cheap stand-in for checking the input; the diagnosis runs only on failure.
         if not finite_sum_of_squares(z):
             self._diagnose_non_finite(x, z)
         self._input = x
         return z
+
+    def _add_bias(self, z: Array, b: Array) -> None:
+        # ``z += b`` broadcasts, and numpy's broadcasting ufuncs allocate a transient
+        # buffer of up to 64 KB per call. Above that size, copying b into every row
+        # (np.copyto broadcasts without buffering) and adding two same-shape arrays
+        # keeps a training step free of allocations for one extra cheap pass.
+        if z.size <= _UFUNC_BUFFER_ELEMENTS:
+            z += b
+            return
+        rows = self._buffer("bias_rows", z.shape, z.dtype, True)
+        np.copyto(rows, b)
+        z += rows
 
     def _check_input(self, value: Any) -> Array:
         x = as_batch(value, repr(self))

@@ -220,7 +220,7 @@ class BCELoss(Loss):
         return -float(np.vdot(target, log_a) + np.vdot(one_minus_y, log_1ma))
 
     def _grad(self, pred: Array, target: Array, scale: float) -> Array:
-        denom = np.subtract(1.0, pred)
+        denom = np.subtract(1.0, pred, out=self._buffer("denom", pred))
         denom *= pred
         np.maximum(denom, GRAD_EPS, out=denom)
         grad = np.subtract(pred, target).view(F.ProbabilityGrad)
