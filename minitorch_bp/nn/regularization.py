@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._validation import check_nonnegative
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
@@ -63,10 +64,4 @@ def l2_gradient(p: Parameter, l2: float) -> Array:
 
 def check_l2(l2: Any, who: str) -> float:
     """Return ``l2`` as a float if it is a finite number >= 0, else raise ``ValueError``."""
-    try:
-        value = float(l2)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: l2={l2!r} must be a number >= 0 (the notes' λ)") from exc
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{who}: l2={l2!r} must be a finite number >= 0 (the notes' λ)")
-    return value
+    return check_nonnegative(l2, "l2", who, hint=" (the notes' λ)")

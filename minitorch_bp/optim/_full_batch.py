@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from minitorch_bp._validation import check_nonnegative, check_positive_int
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim.optimizer import Array, Optimizer
 from minitorch_bp.utils import parameters_to_vector, vector_to_parameters
@@ -52,8 +53,8 @@ class FullBatchOptimizer(Optimizer):
         super().__init__(params, lr=1.0, l2=l2, regularize_bias=regularize_bias)
         name = type(self).__name__
         self.max_iter = check_positive_int(max_iter, "max_iter", name)
-        self.tolerance_grad = _tolerance(tolerance_grad, "tolerance_grad", name)
-        self.tolerance_change = _tolerance(tolerance_change, "tolerance_change", name)
+        self.tolerance_grad = check_nonnegative(tolerance_grad, "tolerance_grad", name)
+        self.tolerance_change = check_nonnegative(tolerance_change, "tolerance_change", name)
         self.iterations = 0
         self.evaluations = 0
         self.objective = math.nan
@@ -110,8 +111,8 @@ class FullBatchOptimizer(Optimizer):
         self.max_iter = check_positive_int(state.get("max_iter", self.max_iter), "max_iter", name)
         tg = state.get("tolerance_grad", self.tolerance_grad)
         tc = state.get("tolerance_change", self.tolerance_change)
-        self.tolerance_grad = _tolerance(tg, "tolerance_grad", name)
-        self.tolerance_change = _tolerance(tc, "tolerance_change", name)
+        self.tolerance_grad = check_nonnegative(tg, "tolerance_grad", name)
+        self.tolerance_change = check_nonnegative(tc, "tolerance_change", name)
         self.total_iterations = int(state.get("total_iterations", self.total_iterations))
         self.total_evaluations = int(state.get("total_evaluations", self.total_evaluations))
 
@@ -119,20 +120,3 @@ class FullBatchOptimizer(Optimizer):
 def optional_vector(value: Any) -> Array | None:
     """``None`` stays ``None``; anything else becomes a float64 copy (for load_state_dict)."""
     return None if value is None else np.array(value, dtype=np.float64, copy=True)
-
-
-def check_positive_int(value: Any, arg: str, who: str) -> int:
-    """Return ``value`` if it is an integer >= 1, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{who}: {arg}={value!r} must be an integer >= 1")
-    return int(value)
-
-
-def _tolerance(value: Any, arg: str, who: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: {arg}={value!r} must be a number >= 0") from exc
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{who}: {arg}={value!r} must be a finite number >= 0")
-    return v

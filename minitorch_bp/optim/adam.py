@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from minitorch_bp._validation import check_nonnegative
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim._buffers import StateBuffer, scratch_like
 from minitorch_bp.optim.optimizer import Array, Optimizer
@@ -68,8 +69,8 @@ class Adam(Optimizer):
         super().__init__(params, lr=lr, l2=l2, regularize_bias=regularize_bias)
         name = type(self).__name__
         self.betas = check_betas(betas, name)
-        self.eps = _nonnegative(eps, "eps", name)
-        self.weight_decay = _nonnegative(weight_decay, "weight_decay", name)
+        self.eps = check_nonnegative(eps, "eps", name)
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay", name)
         self.steps = 0
         self._exp_avg = StateBuffer(self.params)
         self._exp_avg_sq = StateBuffer(self.params)
@@ -155,9 +156,9 @@ class Adam(Optimizer):
         super().load_state_dict(state)
         name = type(self).__name__
         self.betas = check_betas(state.get("betas", self.betas), name)
-        self.eps = _nonnegative(state.get("eps", self.eps), "eps", name)
+        self.eps = check_nonnegative(state.get("eps", self.eps), "eps", name)
         wd = state.get("weight_decay", self.weight_decay)
-        self.weight_decay = _nonnegative(wd, "weight_decay", name)
+        self.weight_decay = check_nonnegative(wd, "weight_decay", name)
         self.steps = int(state.get("step", self.steps))
         if "exp_avg" in state:
             self._exp_avg.load(state["exp_avg"], name, "exp_avg")
@@ -210,13 +211,3 @@ def check_betas(betas: Any, who: str) -> tuple[float, float]:
         if not 0.0 <= b < 1.0:
             raise ValueError(f"{who}: betas[{i}]={b!r} must be in [0, 1) (betas={betas!r})")
     return b1, b2
-
-
-def _nonnegative(value: Any, arg: str, who: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: {arg}={value!r} must be a number >= 0") from exc
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{who}: {arg}={value!r} must be a finite number >= 0")
-    return v

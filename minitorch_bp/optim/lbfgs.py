@@ -7,13 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from minitorch_bp._validation import check_positive_int
 from minitorch_bp.nn.parameter import Parameter
-from minitorch_bp.optim._full_batch import (
-    Closure,
-    FullBatchOptimizer,
-    check_positive_int,
-    optional_vector,
-)
+from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer, optional_vector
 from minitorch_bp.optim.line_search import strong_wolfe
 from minitorch_bp.optim.optimizer import Array
 
