@@ -64,9 +64,9 @@ def test_sequential_repr_nests_the_new_layers() -> None:
 def test_summary_lists_the_new_layers_with_zero_parameters() -> None:
     lines = _model().summary().splitlines()
     rows = {line.split()[0]: line for line in lines[2:7]}
-    assert rows["1"].split()[1:] == ["LeakyReLU(negative_slope=0.1)", "0"]
-    assert rows["2"].split()[1:] == ["Dropout(p=0.2)", "0"]
-    assert rows["4"].split()[1:] == ["Softmax(axis=-1)", "0"]
+    assert rows["1"].split()[1:] == ["LeakyReLU(negative_slope=0.1)", "(m,", "25)", "0"]
+    assert rows["2"].split()[1:] == ["Dropout(p=0.2)", "(m,", "25)", "0"]
+    assert rows["4"].split()[1:] == ["Softmax(axis=-1)", "(m,", "10)", "0"]
     assert rows["0"].endswith("1,625") and rows["3"].endswith("260")
     assert lines[-1] == "Total parameters: 1,885 (float64)"
     assert len({len(line) for line in lines[:-1]}) == 1  # the columns line up

@@ -143,12 +143,22 @@ class Sequential(Module):
         return g if input_grad else None
 
     def summary(self) -> str:
-        """Return a table of the layers, their output sizes and parameter counts."""
-        rows = [("#", "layer", "parameters")]
+        """Return a table of the layers, their output widths and parameter counts.
+
+        The output column is :math:`s_{l+1}` after each ``Linear`` and carries through
+        the element-wise modules that follow it ("?" before the first ``Linear``).
+        """
+        rows = [("#", "layer", "output", "parameters")]
+        width = "?"
         for i, module in enumerate(self._layers):
-            rows.append((str(i), repr(module), f"{module.num_parameters():,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(3)]
-        lines = [f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}" for r in rows]
+            if isinstance(module, Linear):
+                width = str(module.out_features)
+            rows.append((str(i), repr(module), f"(m, {width})", f"{module.num_parameters():,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = [
+            f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:>{widths[3]}}"
+            for r in rows
+        ]
         rule = "-" * len(lines[0])
         dtype = {str(p.dtype) for p in self.parameters()} or {"-"}
         total = f"Total parameters: {self.num_parameters():,} ({', '.join(sorted(dtype))})"
