@@ -12,6 +12,8 @@ The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle
 
 from __future__ import annotations
 
+import copy
+import inspect
 import json
 import os
 import tempfile
@@ -159,7 +161,9 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     Raises:
         FileNotFoundError: no such file.
         CheckpointError: a truncated or malformed file, an unknown layer type, missing or
-            unexpected arrays, or arrays of the wrong shape or dtype.
+            unexpected arrays, arrays of the wrong shape or dtype, or an optimizer state
+            that its optimizer class refuses (tried on a throwaway copy). Nothing is
+            returned unless everything loads.
     """
     path = Path(path)
     arrays = _read(path)
@@ -193,13 +197,38 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                 f" and the model expects {p.dtype}"
             )
         state[name] = value
+    if optimizer_state is not None:
+        _check_optimizer_state(path, model, optimizer_state)
     model.load_state_dict(state)
-    if optimizer_state is not None and not isinstance(optimizer_state, dict):
-        raise CheckpointError(f"{path}: the optimizer state is not an object")
     versions = {
         k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
     }
     return Checkpoint(model, optimizer_state, extra, versions)
+
+
+def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
+    """Load ``state`` into a throwaway optimizer, so a malformed one fails here, not later.
+
+    Without this, ``opt.load_state_dict(ckpt.optimizer_state)`` could fail after changing
+    part of a live optimizer (lr set, moments not). A ``type`` that is not a class of
+    ``minitorch_bp.optim`` (a user's own optimizer) is left for that optimizer to check.
+    """
+    from minitorch_bp import optim
+
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: the optimizer state is not an object")
+    name = state.get("type")
+    if not isinstance(name, str):
+        raise CheckpointError(f"{path}: the optimizer state has no 'type' string ({name!r:.60})")
+    cls = getattr(optim, name, None) if name in optim.__all__ else None
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        return
+    params = copy.deepcopy(model).parameters()  # never repack the returned model
+    try:
+        kwargs: dict[str, Any] = {"lr": 1.0} if "lr" in inspect.signature(cls).parameters else {}
+        cls(params, **kwargs).load_state_dict(state)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise CheckpointError(f"{path}: the {name} optimizer state is malformed ({exc})") from exc
 
 
 def load(path: str | Path) -> Module:
