@@ -125,9 +125,19 @@ def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
 def _read(path: Path) -> dict[str, Array]:
     try:
         # Our own handle: np.load leaks the one it opens when the zip is truncated.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            # Anything but a zip would reach np.load's pickle branch, whose refusal
+            # ("contains pickled data") misleads for a text file or random bytes.
+            if head[:2] != b"PK":
+                raise CheckpointError(
+                    f"{path}: not a readable minitorch_bp checkpoint: an .npz file is a zip archive"
+                    f" starting with b'PK', this one starts with {head!r}"
+                )
+            fh.seek(0)
+            with np.load(fh, allow_pickle=False) as npz:
+                return {k: npz[k] for k in npz.files}
+    except (FileNotFoundError, CheckpointError):
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise CheckpointError(f"{path}: not a readable minitorch_bp checkpoint ({exc})") from exc

@@ -72,8 +72,15 @@ def test_random_bytes_raise_checkpoint_error(tmp_path: Path, seed: int) -> None:
     if seed % 2:  # a zip signature first, so the zip reader gets further
         data = b"PK\x03\x04" + data
     (tmp_path / "r.npz").write_bytes(data)
-    with pytest.raises(io.CheckpointError, match="not a readable"):
+    with pytest.raises(io.CheckpointError, match="not a readable minitorch_bp checkpoint"):
         io.load(tmp_path / "r.npz")
+
+
+def test_a_text_file_is_not_called_pickled(tmp_path: Path) -> None:
+    (tmp_path / "notes.npz").write_text("hello")
+    with pytest.raises(io.CheckpointError, match=r"zip archive.*starts with b'hell'") as exc:
+        io.load(tmp_path / "notes.npz")
+    assert "pickle" not in str(exc.value)
 
 
 def test_parameter_as_pickled_object_array_is_refused(tmp_path: Path) -> None:
