@@ -178,7 +178,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     path = Path(path)
     arrays = _read(path)
     header = _header(path, arrays)
-    model = build(header["model"])
+    try:
+        model = build(header["model"])
+    except CheckpointError as exc:  # build() does not know the file; name it
+        raise CheckpointError(f"{path}: {exc}") from None
     expected = {f"param/{name}": spec for name, spec in header["parameters"].items()}
     own = dict(model.named_parameters())
     if sorted(own) != sorted(header["parameters"]):
