@@ -17,7 +17,6 @@ import inspect
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,10 +136,14 @@ def _read(path: Path) -> dict[str, Array]:
             fh.seek(0)
             with np.load(fh, allow_pickle=False) as npz:
                 return {k: npz[k] for k in npz.files}
-    except (FileNotFoundError, CheckpointError):
+    except (FileNotFoundError, IsADirectoryError, PermissionError, CheckpointError):
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise CheckpointError(f"{path}: not a readable minitorch_bp checkpoint ({exc})") from exc
+    # Parsing untrusted bytes, numpy raises more than ValueError: tokenize.TokenError and
+    # SyntaxError from a mangled .npy header, MemoryError from a huge claimed shape...
+    except Exception as exc:
+        raise CheckpointError(
+            f"{path}: not a readable minitorch_bp checkpoint ({exc!r:.300})"
+        ) from exc
 
 
 def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
@@ -149,7 +152,7 @@ def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
         raise CheckpointError(f"{path}: no '__header__' array; not a minitorch_bp checkpoint")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path}: the header is not valid JSON ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path}: the header does not describe a {FORMAT} file")
@@ -178,6 +181,24 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     path = Path(path)
     arrays = _read(path)
     header = _header(path, arrays)
+    try:
+        return _from_header(path, arrays, header)
+    except CheckpointError:
+        raise
+    # The header is untrusted JSON: a value of the wrong kind anywhere (a number where an
+    # object belongs, a list as a dict key, nesting deep enough to exhaust the stack)
+    # must still end as a CheckpointError.
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise CheckpointError(f"{path}: malformed header ({exc!r:.300})") from exc
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise CheckpointError(f"{path}: malformed header ({exc!r:.300})") from exc
+
+
+def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -> Checkpoint:
+    # A config integer larger than every array dimension in the file cannot be a layer
+    # size of this model; refusing it first keeps Linear(10**6, 10**6) from being built.
+    limit = max((max(a.shape, default=1) for a in arrays.values()), default=1)
+    _check_sizes(path, header["model"], limit)
     try:
         model = build(header["model"])
     except CheckpointError as exc:  # build() does not know the file; name it
@@ -217,6 +238,20 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
     }
     return Checkpoint(model, optimizer_state, extra, versions)
+
+
+def _check_sizes(path: Path, spec: Any, limit: int) -> None:
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                raise CheckpointError(
+                    f"{path}: the header's {key}={value} exceeds every array dimension in"
+                    f" the file (at most {limit}); refusing to build it"
+                )
+            _check_sizes(path, value, limit)
+    elif isinstance(spec, list):
+        for value in spec:
+            _check_sizes(path, value, limit)
 
 
 def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
