@@ -135,7 +135,12 @@ def _read(path: Path) -> dict[str, Array]:
                 )
             fh.seek(0)
             with np.load(fh, allow_pickle=False) as npz:
-                return {k: npz[k] for k in npz.files}
+                arrays = {k: npz[k] for k in npz.files}
+        for key, value in arrays.items():
+            # NpzFile hands back a member without the .npy magic as raw bytes.
+            if not isinstance(value, np.ndarray):
+                raise CheckpointError(f"{path}: member {key!r} is not a .npy array")
+        return arrays
     except (FileNotFoundError, IsADirectoryError, PermissionError, CheckpointError):
         raise
     # Parsing untrusted bytes, numpy raises more than ValueError: tokenize.TokenError and

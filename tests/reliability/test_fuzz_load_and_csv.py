@@ -141,6 +141,13 @@ def test_npy_header_with_unbalanced_brackets() -> None:
         io.load(_write(_npz_with_member("__header__.npy", raw)))
 
 
+def test_member_without_npy_magic() -> None:
+    """atheris: NpzFile returns such a member as bytes, which had no .dtype."""
+    data = _npz_with_member("__header__.npy", b"\x93NUMPX" + bytes(200))
+    with pytest.raises(io.CheckpointError, match="'__header__' is not a .npy array"):
+        io.load(_write(data))
+
+
 def test_deeply_nested_header_json() -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     data = _npz_with_member("__header__.npy", _npy(np.frombuffer(deep, dtype=np.uint8)))
