@@ -6,7 +6,11 @@ the page and the tests cannot drift apart: a row missing on either side fails.
 
 from __future__ import annotations
 
+import contextlib
+import io as _io
+import json
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minitorch_bp import gradcheck, nn, optim, utils
+from minitorch_bp import cli, gradcheck, io, nn, optim, utils
 from minitorch_bp.data import DataLoader, one_hot, train_test_split
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -30,6 +34,42 @@ def _backward_first() -> None:
 
 def _load(state: dict[str, Any]) -> None:
     _net().load_state_dict(state)
+
+
+def _file(name: str, text: str) -> str:
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _unknown_layer() -> str:
+    path = io.save(_net(), Path(tempfile.mkdtemp()) / "m.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    header = json.loads(arrays["__header__"].tobytes())
+    header["model"]["children"][1]["type"] = "Softplus"
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    return str(path)
+
+
+class CliExitError(Exception):
+    """What the CLI printed on stderr, raised so a row can match it like an exception."""
+
+
+def _cli(*argv: str, one_line: bool = True) -> None:
+    """Run the CLI; it must exit non-zero with no traceback (one stderr line if one_line)."""
+    err = _io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(_io.StringIO()):
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    text = err.getvalue()
+    assert code != 0 and "Traceback" not in text, (code, text)
+    lines = text.strip().splitlines()
+    assert not one_line or len(lines) == 1, lines
+    raise CliExitError(f"exit {code}: {lines[-1]}")
 
 
 ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
@@ -223,6 +263,84 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         lambda: train_test_split(np.ones((4, 2)), np.ones((4, 1)), test_size=1.5, seed=0),
         ValueError,
         r"test_size=1.5",
+    ),
+    "csv-missing-column": (
+        lambda: io.read_csv(_file("d.csv", "a,b,label\n1,2,0\n"), "y"),
+        ValueError,
+        r"d.csv: no column 'y'; the columns are \['a', 'b', 'label'\]",
+    ),
+    "csv-text-cell": (
+        lambda: io.read_csv(_file("d.csv", "a,b,label\n1,x,0\n"), "label"),
+        ValueError,
+        r"d.csv: row 2, column 'b': 'x' is not a number",
+    ),
+    "csv-empty": (
+        lambda: io.read_csv(_file("d.csv", ""), "label"),
+        ValueError,
+        r"d.csv: the file is empty; expected a header row and numeric rows",
+    ),
+    "checkpoint-missing": (
+        lambda: io.load(Path(tempfile.mkdtemp()) / "nope.npz"),
+        FileNotFoundError,
+        r"No such file or directory: .*nope.npz",
+    ),
+    "checkpoint-not": (
+        lambda: io.load(_file("notes.npz", "hello")),
+        io.CheckpointError,
+        r"notes.npz: not a readable minitorch_bp checkpoint: an .npz file is a zip archive"
+        r" starting with b'PK', this one starts with b'hell'",
+    ),
+    "checkpoint-layer": (
+        lambda: io.load(_unknown_layer()),
+        io.CheckpointError,
+        r"m.npz: model.1: unknown layer type 'Softplus'; this version of minitorch_bp can build \[",
+    ),
+    "cli-hidden": (
+        lambda: _cli("train", "--dataset", "xor", "--hidden", "3,-1"),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --hidden '3,-1' must be positive integers separated by",
+    ),
+    "cli-target": (
+        lambda: _cli("train", "--data", _file("d.csv", "a,label\n1,0\n")),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --data needs --target COLUMN$",
+    ),
+    "cli-evaluate-missing": (
+        lambda: _cli("evaluate", "nope.npz"),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: \[Errno 2\] No such file or directory: 'nope.npz'",
+    ),
+    "cli-dataset": (
+        lambda: _cli("train", "--dataset", "nope", one_line=False),
+        CliExitError,
+        r"exit 2: minitorch-bp train: error: argument --dataset: invalid choice: 'nope' \(choose"
+        r" from 'digits', 'xor', 'moons', 'spirals', 'study-sleep'\)",
+    ),
+    "adam-betas": (
+        lambda: optim.Adam(_net().parameters(), betas=(0.9, 1.0)),
+        ValueError,
+        r"Adam: betas\[1\]=1.0 must be in \[0, 1\) \(betas=\(0.9, 1.0\)\)",
+    ),
+    "momentum": (
+        lambda: optim.SGD(_net().parameters(), lr=0.1, momentum=-0.5),
+        ValueError,
+        r"SGD: momentum=-0.5 must be a number in \[0, 1\]",
+    ),
+    "nesterov": (
+        lambda: optim.SGD(_net().parameters(), lr=0.1, nesterov=True),
+        ValueError,
+        r"SGD: nesterov=True needs momentum > 0 \(got momentum=0.0\)",
+    ),
+    "dropout-p": (
+        lambda: nn.Dropout(1.5),
+        ValueError,
+        r"Dropout: p=1.5 must be a probability with 0 <= p < 1 \(p = 1 would zero every unit\)",
+    ),
+    "ce-labels": (
+        lambda: nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0, 3])),
+        ValueError,
+        r"CrossEntropyLoss: class labels must lie in 0..2 for 3 logits per row; got 1 out of"
+        r" range, e.g. \[3\] at indices \[1\]",
     ),
 }
 

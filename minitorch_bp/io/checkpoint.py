@@ -12,10 +12,11 @@ The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle
 
 from __future__ import annotations
 
+import copy
+import inspect
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,12 +124,31 @@ def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
 def _read(path: Path) -> dict[str, Array]:
     try:
         # Our own handle: np.load leaks the one it opens when the zip is truncated.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            # Anything but a zip would reach np.load's pickle branch, whose refusal
+            # ("contains pickled data") misleads for a text file or random bytes.
+            if head[:2] != b"PK":
+                raise CheckpointError(
+                    f"{path}: not a readable minitorch_bp checkpoint: an .npz file is a zip archive"
+                    f" starting with b'PK', this one starts with {head!r}"
+                )
+            fh.seek(0)
+            with np.load(fh, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        for key, value in arrays.items():
+            # NpzFile hands back a member without the .npy magic as raw bytes.
+            if not isinstance(value, np.ndarray):
+                raise CheckpointError(f"{path}: member {key!r} is not a .npy array")
+        return arrays
+    except (FileNotFoundError, IsADirectoryError, PermissionError, CheckpointError):
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise CheckpointError(f"{path}: not a readable minitorch_bp checkpoint ({exc})") from exc
+    # Parsing untrusted bytes, numpy raises more than ValueError: tokenize.TokenError and
+    # SyntaxError from a mangled .npy header, MemoryError from a huge claimed shape...
+    except Exception as exc:
+        raise CheckpointError(
+            f"{path}: not a readable minitorch_bp checkpoint ({exc!r:.300})"
+        ) from exc
 
 
 def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
@@ -137,7 +157,7 @@ def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
         raise CheckpointError(f"{path}: no '__header__' array; not a minitorch_bp checkpoint")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path}: the header is not valid JSON ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path}: the header does not describe a {FORMAT} file")
@@ -159,12 +179,35 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     Raises:
         FileNotFoundError: no such file.
         CheckpointError: a truncated or malformed file, an unknown layer type, missing or
-            unexpected arrays, or arrays of the wrong shape or dtype.
+            unexpected arrays, arrays of the wrong shape or dtype, or an optimizer state
+            that its optimizer class refuses (tried on a throwaway copy). Nothing is
+            returned unless everything loads.
     """
     path = Path(path)
     arrays = _read(path)
     header = _header(path, arrays)
-    model = build(header["model"])
+    try:
+        return _from_header(path, arrays, header)
+    except CheckpointError:
+        raise
+    # The header is untrusted JSON: a value of the wrong kind anywhere (a number where an
+    # object belongs, a list as a dict key, nesting deep enough to exhaust the stack)
+    # must still end as a CheckpointError.
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise CheckpointError(f"{path}: malformed header ({exc!r:.300})") from exc
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise CheckpointError(f"{path}: malformed header ({exc!r:.300})") from exc
+
+
+def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -> Checkpoint:
+    # A config integer larger than every array dimension in the file cannot be a layer
+    # size of this model; refusing it first keeps Linear(10**6, 10**6) from being built.
+    limit = max((max(a.shape, default=1) for a in arrays.values()), default=1)
+    _check_sizes(path, header["model"], limit)
+    try:
+        model = build(header["model"])
+    except CheckpointError as exc:  # build() does not know the file; name it
+        raise CheckpointError(f"{path}: {exc}") from None
     expected = {f"param/{name}": spec for name, spec in header["parameters"].items()}
     own = dict(model.named_parameters())
     if sorted(own) != sorted(header["parameters"]):
@@ -193,13 +236,52 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                 f" and the model expects {p.dtype}"
             )
         state[name] = value
+    if optimizer_state is not None:
+        _check_optimizer_state(path, model, optimizer_state)
     model.load_state_dict(state)
-    if optimizer_state is not None and not isinstance(optimizer_state, dict):
-        raise CheckpointError(f"{path}: the optimizer state is not an object")
     versions = {
         k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
     }
     return Checkpoint(model, optimizer_state, extra, versions)
+
+
+def _check_sizes(path: Path, spec: Any, limit: int) -> None:
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+                raise CheckpointError(
+                    f"{path}: the header's {key}={value} exceeds every array dimension in"
+                    f" the file (at most {limit}); refusing to build it"
+                )
+            _check_sizes(path, value, limit)
+    elif isinstance(spec, list):
+        for value in spec:
+            _check_sizes(path, value, limit)
+
+
+def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
+    """Load ``state`` into a throwaway optimizer, so a malformed one fails here, not later.
+
+    Without this, ``opt.load_state_dict(ckpt.optimizer_state)`` could fail after changing
+    part of a live optimizer (lr set, moments not). A ``type`` that is not a class of
+    ``minitorch_bp.optim`` (a user's own optimizer) is left for that optimizer to check.
+    """
+    from minitorch_bp import optim
+
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: the optimizer state is not an object")
+    name = state.get("type")
+    if not isinstance(name, str):
+        raise CheckpointError(f"{path}: the optimizer state has no 'type' string ({name!r:.60})")
+    cls = getattr(optim, name, None) if name in optim.__all__ else None
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        return
+    params = copy.deepcopy(model).parameters()  # never repack the returned model
+    try:
+        kwargs: dict[str, Any] = {"lr": 1.0} if "lr" in inspect.signature(cls).parameters else {}
+        cls(params, **kwargs).load_state_dict(state)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise CheckpointError(f"{path}: the {name} optimizer state is malformed ({exc})") from exc
 
 
 def load(path: str | Path) -> Module:

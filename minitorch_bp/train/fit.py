@@ -215,13 +215,25 @@ def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader) -> int:
 
     Pass the result as ``initial_epoch`` to :func:`fit`, with ``checkpoint.model`` and an
     optimizer built on its parameters, to continue exactly where the run stopped.
+    Either both states are restored or, when one is refused (``ValueError``), neither is.
     """
-    if checkpoint.optimizer_state is not None:
-        optimizer.load_state_dict(checkpoint.optimizer_state)
     extra = checkpoint.extra or {}
-    if "loader" not in extra or "epoch" not in extra:
+    if not isinstance(extra, dict) or "loader" not in extra or "epoch" not in extra:
         raise ValueError(
             "resume: the checkpoint's extra lacks 'loader' and 'epoch' (saved by ModelCheckpoint)"
         )
-    loader.load_state_dict(extra["loader"])
-    return int(extra["epoch"])
+    try:
+        epoch = int(extra["epoch"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"resume: epoch={extra['epoch']!r} is not an integer") from exc
+    # All or nothing: a state that fails half way leaves optimizer and loader as they were.
+    opt_before, loader_before = optimizer.state_dict(), loader.state_dict()
+    try:
+        if checkpoint.optimizer_state is not None:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+        loader.load_state_dict(extra["loader"])
+    except BaseException:
+        optimizer.load_state_dict(opt_before)
+        loader.load_state_dict(loader_before)
+        raise
+    return epoch
