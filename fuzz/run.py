@@ -59,6 +59,12 @@ def main() -> int:
     parser.add_argument("seconds", nargs="?", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--only", choices=sorted(TARGETS), default=None)
+    parser.add_argument(
+        "--runs", type=int, default=0, help="stop each target after this many inputs (0: no cap)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="libFuzzer's seed; fixed in CI so a run is repeatable"
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="minitorch-fuzz-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -73,6 +79,8 @@ def main() -> int:
             str(HERE / script),
             str(corpus),
             f"-max_total_time={args.seconds}",
+            f"-runs={args.runs or -1}",
+            f"-seed={args.seed}",
             "-timeout=10",
             "-rss_limit_mb=2048",
             "-max_len=65536",
