@@ -11,7 +11,7 @@ import inspect
 import itertools
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -131,9 +131,7 @@ def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -
     key = "csv" if getattr(args, "data", None) else problem.name
     hidden, epochs, lr, l2, batch = DEFAULTS[key]
     opt_name = getattr(args, "optimizer", "sgd")
-    hidden_sizes = [int(h) for h in (args.hidden or hidden).split(",") if h.strip()]
-    if any(h < 1 for h in hidden_sizes):
-        raise ValueError(f"--hidden {args.hidden!r} must be positive integers separated by commas")
+    hidden_sizes = parse_hidden(args.hidden or hidden)
     sizes = [problem.X_train.shape[1], *hidden_sizes, problem.n_outputs]
     model = build_model(sizes, getattr(args, "activation", "sigmoid"), args.seed)
     l2 = args.l2 if args.l2 is not None else l2
@@ -243,11 +241,33 @@ def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
     p.add_argument("--optimizer", choices=list(available_optimizers()), default="sgd")
 
 
+def parse_hidden(text: str) -> list[int]:
+    """Parse ``--hidden`` ("25" or "16,8") into layer sizes, naming the option on error."""
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValueError(
+                f"--hidden {text!r}: {part.strip()!r} is not a positive integer;"
+                " give layer sizes separated by commas, e.g. 25 or 16,8"
+            )
+        sizes.append(size)
+    return sizes
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="minitorch-bp", description="The backpropagation notes, running."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="minitorch-bp", description="The backpropagation notes, running.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser(
         "demo",
         help="train the notes' 64-25-10 network on the embedded digits",

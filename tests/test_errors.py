@@ -298,7 +298,7 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "cli-hidden": (
         lambda: _cli("train", "--dataset", "xor", "--hidden", "3,-1"),
         CliExitError,
-        r"exit 2: minitorch-bp: error: --hidden '3,-1' must be positive integers separated by",
+        r"exit 2: minitorch-bp: error: --hidden '3,-1': '-1' is not a positive integer; give",
     ),
     "cli-target": (
         lambda: _cli("train", "--data", _file("d.csv", "a,label\n1,0\n")),
@@ -311,7 +311,7 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         r"exit 2: minitorch-bp: error: \[Errno 2\] No such file or directory: 'nope.npz'",
     ),
     "cli-dataset": (
-        lambda: _cli("train", "--dataset", "nope", one_line=False),
+        lambda: _cli("train", "--dataset", "nope"),
         CliExitError,
         r"exit 2: minitorch-bp train: error: argument --dataset: invalid choice: 'nope' \(choose"
         r" from 'digits', 'xor', 'moons', 'spirals', 'study-sleep'\)",

@@ -15,13 +15,13 @@ float64). onnx is imported only inside the functions.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from minitorch_bp import nn
+from minitorch_bp._atomic import atomic_write
 from minitorch_bp.interop._layers import Layer, first_dtype, layers, optional_import
 
 #: The default opset: 17 is read by every onnxruntime since 1.13 (2022).
@@ -172,14 +172,6 @@ def export_onnx(
     folder = target.parent
     if not folder.is_dir():
         raise ValueError(f"export_onnx: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(proto.SerializeToString())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = proto.SerializeToString()
+    atomic_write(target, lambda handle: handle.write(data))
     return target

@@ -15,8 +15,6 @@ from __future__ import annotations
 import copy
 import inspect
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._atomic import atomic_write
 from minitorch_bp.io._encode import CheckpointError, build, decode, describe, encode
 from minitorch_bp.nn.module import Module
 from minitorch_bp.optim.optimizer import Optimizer
@@ -100,25 +99,8 @@ def save(
 
 
 def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
 def _read(path: Path) -> dict[str, Array]:

@@ -104,9 +104,9 @@ class FullBatchOptimizer(Optimizer):
         )
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
-        super().load_state_dict(state)
+        super()._load_state(state)
         name = type(self).__name__
         self.max_iter = check_positive_int(state.get("max_iter", self.max_iter), "max_iter", name)
         tg = state.get("tolerance_grad", self.tolerance_grad)

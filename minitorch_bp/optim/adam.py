@@ -151,9 +151,9 @@ class Adam(Optimizer):
         )
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so training resumes exactly."""
-        super().load_state_dict(state)
+        super()._load_state(state)
         name = type(self).__name__
         self.betas = check_betas(state.get("betas", self.betas), name)
         self.eps = check_nonnegative(state.get("eps", self.eps), "eps", name)

@@ -132,9 +132,9 @@ class ConjugateGradient(FullBatchOptimizer):
         state.update(d=None if self._d is None else self._d.copy(), t=self._t, gtd=self._gtd)
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a run resumes exactly."""
-        super().load_state_dict(state)
+        super()._load_state(state)
         self._d = optional_vector(state.get("d", self._d))
         self._t = float(state.get("t", self._t))
         self._gtd = float(state.get("gtd", self._gtd))

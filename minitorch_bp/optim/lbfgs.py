@@ -181,9 +181,9 @@ class LBFGS(FullBatchOptimizer):
         )
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a run resumes exactly."""
-        super().load_state_dict(state)
+        super()._load_state(state)
         max_eval = state.get("max_eval", self.max_eval)
         self.max_eval = (
             None if max_eval is None else check_positive_int(max_eval, "max_eval", "LBFGS")

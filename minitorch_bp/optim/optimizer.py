@@ -153,7 +153,25 @@ class Optimizer:
         return {"type": type(self).__name__, "lr": self.lr, "l2": self.l2}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned, all or nothing.
+
+        If any part of ``state`` is refused, the optimizer is put back as it was and a
+        ``ValueError`` names the problem, so a bad checkpoint never half-loads.
+        """
+        name = type(self).__name__
+        if not isinstance(state, Mapping):
+            raise ValueError(f"{name}.load_state_dict: state is {type(state).__name__}, not a dict")
+        backup = self.state_dict()
+        try:
+            self._load_state(state)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            self._load_state(backup)
+            if isinstance(exc, ValueError):
+                raise
+            raise ValueError(f"{name}.load_state_dict: malformed state ({exc!r})") from exc
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        """Apply ``state``; subclasses extend this (``load_state_dict`` makes it atomic)."""
         name = type(self).__name__
         if state.get("type", name) != name:
             raise ValueError(f"{name}.load_state_dict: state is for {state['type']}")

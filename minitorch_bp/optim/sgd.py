@@ -150,9 +150,9 @@ class SGD(Optimizer):
             state["momentum_buffer"] = self._velocity.copies()
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (velocities copied in)."""
-        super().load_state_dict(state)
+        super()._load_state(state)
         momentum = state.get("momentum", self.momentum)
         nesterov = bool(state.get("nesterov", self.nesterov))
         self.momentum = check_momentum(momentum, nesterov, "SGD")
