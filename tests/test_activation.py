@@ -59,3 +59,14 @@ def test_plain_gradient_is_not_mistaken_for_the_fused_one() -> None:
     bce(a.copy(), y)  # a copy: the loss did not see this module's output
     g = bce.backward()
     np.testing.assert_allclose(s.backward(g * 2.0), 2 * (a - y), rtol=1e-12)
+
+
+def test_fused_delta_returned_to_the_caller_is_not_the_losss_buffer() -> None:
+    s, bce = nn.Sigmoid(), nn.BCELoss()
+    a = s(np.array([[0.3, -0.2]]))
+    bce(a, np.array([[1.0, 0.0]]))
+    first = s.backward(bce.backward())
+    saved = first.copy()
+    bce(a, np.array([[0.0, 1.0]]))
+    bce.backward()  # recomputes the loss's δ buffer
+    np.testing.assert_array_equal(first, saved)

@@ -58,10 +58,11 @@ class Sigmoid(Module):
         if a is None:
             raise RuntimeError("Sigmoid: backward called before forward")
         if isinstance(grad_output, F.ProbabilityGrad):
-            out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
-            delta = grad_output.delta_for(a, out=out)
+            delta = grad_output.delta_for(a)
             if delta is not None:
-                return delta
+                # The loss's own array: inside a Sequential it is used and dropped; a
+                # caller who receives it gets a copy, as with every returned gradient.
+                return delta if self._reuse_grad_input else delta.copy()
         if grad_output.shape != a.shape:
             raise ValueError(
                 f"Sigmoid.backward got grad_output of shape {grad_output.shape};"

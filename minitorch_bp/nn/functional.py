@@ -56,14 +56,19 @@ class ProbabilityGrad(np.ndarray):  # type: ignore[type-arg,unused-ignore]
     source: Array | None = None
     target: Array | None = None
     scale: float = 1.0
+    #: :math:`\text{scale}\,(a - y)`, when the loss computed it already.
+    delta: Array | None = None
 
     def delta_for(self, output: Array, out: Array | None = None) -> Array | None:
         """Return :math:`\\text{scale}\\,(a - y)` if ``output`` is the prediction, else ``None``.
 
-        Written into ``out`` when given (a buffer of the output's shape and dtype).
+        The loss's own array when it has one; otherwise written into ``out`` (a buffer
+        of the output's shape and dtype) or a new array.
         """
         if self.source is not output or self.target is None or self.shape != output.shape:
             return None
+        if self.delta is not None:
+            return self.delta
         delta = np.subtract(self.source, self.target, out=out)
         if self.scale != 1.0:
             delta *= self.scale

@@ -85,8 +85,9 @@ class Loss:
         name = type(self).__name__
         pred = as_batch(pred, name, "prediction")
         target_arr = self._prepare_target(pred, np.asarray(target))
-        check_finite(pred, name, "prediction")
-        check_finite(target_arr, name, "target")
+        if not self._range_check_finds_non_finite:
+            check_finite(pred, name, "prediction")
+            check_finite(target_arr, name, "target")
         self._check_values(pred, target_arr)
         m, k = pred.shape
         self._scale = {"batchmean": 1.0 / m, "sum": 1.0, "mean": 1.0 / (m * k)}[self.reduction]
@@ -113,6 +114,10 @@ class Loss:
             # Targets follow the prediction's dtype so float32 stays float32.
             target = target.astype(pred.dtype)
         return target
+
+    #: True when :meth:`_check_values` refuses NaN and inf itself (a range check on the
+    #: minimum and maximum does), so the separate finiteness passes are skipped.
+    _range_check_finds_non_finite = False
 
     def _check_values(self, pred: Array, target: Array) -> None:
         """Hook for value-range checks of subclasses."""
@@ -197,17 +202,16 @@ class BCELoss(Loss):
         0.328504
     """
 
+    _range_check_finds_non_finite = True
+
     def _check_values(self, pred: Array, target: Array) -> None:
         for name, arr in (("prediction", pred), ("target", target)):
             lo, hi = float(arr.min()), float(arr.max())
-            if lo < 0.0 or hi > 1.0:
+            if not (lo >= 0.0 and hi <= 1.0):  # also false for NaN
+                check_finite(arr, "BCELoss", name)
+                hint = " (pass logits to BCEWithLogitsLoss instead)" if name == "prediction" else ""
                 raise ValueError(
-                    f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}"
-                    + (
-                        " (pass logits to BCEWithLogitsLoss instead)"
-                        if name == "prediction"
-                        else ""
-                    )
+                    f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}{hint}"
                 )
 
     def _total(self, pred: Array, target: Array) -> float:
@@ -220,14 +224,15 @@ class BCELoss(Loss):
         return -float(np.vdot(target, log_a) + np.vdot(one_minus_y, log_1ma))
 
     def _grad(self, pred: Array, target: Array, scale: float) -> Array:
+        # δ = scale·(a − y) first: a Sigmoid that produced ``pred`` returns it as is.
+        delta = np.subtract(pred, target, out=self._buffer("delta", pred))
+        if scale != 1.0:
+            delta *= scale
         denom = np.subtract(1.0, pred, out=self._buffer("denom", pred))
         denom *= pred
         np.maximum(denom, GRAD_EPS, out=denom)
-        grad = np.subtract(pred, target).view(F.ProbabilityGrad)
-        grad /= denom
-        if scale != 1.0:
-            grad *= scale
-        grad.source, grad.target, grad.scale = pred, target, scale
+        grad = np.divide(delta, denom).view(F.ProbabilityGrad)
+        grad.source, grad.target, grad.scale, grad.delta = pred, target, scale, delta
         return grad
 
 
