@@ -84,7 +84,7 @@ def finite_sum_of_squares(x: Array) -> bool:
     return math.isfinite(float(np.vdot(x, x)))
 
 
-def check_finite(x: Array, who: str, name: str = "input") -> None:
+def check_finite(x: Array, who: str, name: str = "input", hint: str = "") -> None:
     """Raise ``ValueError`` naming the first NaN or inf in ``x``.
 
     The cheap test (one dot product) runs first; the element search only on failure,
@@ -98,7 +98,7 @@ def check_finite(x: Array, who: str, name: str = "input") -> None:
     where = tuple(int(i) for i in np.argwhere(bad)[0])
     raise ValueError(
         f"{who}: {name} contains {int(bad.sum())} NaN or inf value(s); the first is"
-        f" {x[where]} at index {where}"
+        f" {x[where]} at index {where}{hint}"
     )
 
 

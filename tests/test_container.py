@@ -158,3 +158,14 @@ def test_train_eval_and_summary() -> None:
     text = model.summary()
     assert "Total parameters: 1,885 (float64)" in text
     assert "Linear(in_features=64, out_features=25, bias=True)" in text
+
+
+def test_nan_is_looked_for_once_at_the_boundary_and_a_later_divergence_reaches_the_loss() -> None:
+    model = _course_net([3, 4, 2], seed=0)
+    assert [layer._check_finite for layer in model if isinstance(layer, nn.Linear)] == [True, False]
+    with pytest.raises(ValueError, match=r"layer 0: .*input contains 1 NaN"):
+        model(np.array([[0.0, np.nan, 1.0]]))
+    model[2].weight.data[0, 0] = np.nan  # a later layer diverged
+    out = model(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"prediction contains 2 NaN.*a parameter has diverged"):
+        nn.BCELoss()(out, np.ones((2, 2)))

@@ -72,6 +72,11 @@ class Sequential(Module):
         for i, module in enumerate(modules):
             object.__setattr__(module, "_reuse_output", i < last)
             object.__setattr__(module, "_reuse_grad_input", i > 0)
+        # NaN and inf are looked for once, at the model's boundary (the first Linear's
+        # output); a later layer's diverged weights show up at the loss, which says so.
+        linears = [mod for mod in modules if isinstance(mod, Linear)]
+        for j, mod in enumerate(linears):
+            object.__setattr__(mod, "_check_finite", j == 0)
         self.deltas: dict[int, Array] = {}
         # Fixed by the layers, so backward need not search for them on every step.
         self._first_with_params = next(

@@ -93,6 +93,8 @@ class Linear(Module):
             self.weight, self.bias if bias else np.empty(self.out_features), rng=rng
         )
         self._input: Array | None = None
+        # A Sequential turns this off for every Linear but its first (see there).
+        self._check_finite = True
 
     @property
     def theta(self) -> Array:
@@ -138,7 +140,7 @@ class Linear(Module):
             self._add_bias(z, self.bias.data)
         # NaN and inf in x always reach z, so checking the (usually narrower) output is a
         # cheap stand-in for checking the input; the diagnosis runs only on failure.
-        if not finite_sum_of_squares(z):
+        if self._check_finite and not finite_sum_of_squares(z):
             self._diagnose_non_finite(x, z)
         self._input = x
         return z

@@ -54,6 +54,13 @@ def _clamped_log(p: Array, out: Array) -> Array:
 _EXP_LOG_CLAMP = float(np.exp(LOG_CLAMP))
 
 
+#: Added to a non-finite prediction's message: with a finite input, a weight diverged.
+PREDICTION_HINT = (
+    "; if the input was finite, a parameter has diverged (lower the learning rate, or"
+    " check the model's parameters)"
+)
+
+
 class Loss:
     """Base class of the losses: validation, the reduction and the cached batch.
 
@@ -86,7 +93,7 @@ class Loss:
         pred = as_batch(pred, name, "prediction")
         target_arr = self._prepare_target(pred, np.asarray(target))
         if not self._range_check_finds_non_finite:
-            check_finite(pred, name, "prediction")
+            check_finite(pred, name, "prediction", hint=PREDICTION_HINT)
             check_finite(target_arr, name, "target")
         self._check_values(pred, target_arr)
         m, k = pred.shape
@@ -208,7 +215,9 @@ class BCELoss(Loss):
         for name, arr in (("prediction", pred), ("target", target)):
             lo, hi = float(arr.min()), float(arr.max())
             if not (lo >= 0.0 and hi <= 1.0):  # also false for NaN
-                check_finite(arr, "BCELoss", name)
+                check_finite(
+                    arr, "BCELoss", name, hint=PREDICTION_HINT if name == "prediction" else ""
+                )
                 hint = " (pass logits to BCEWithLogitsLoss instead)" if name == "prediction" else ""
                 raise ValueError(
                     f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}{hint}"
