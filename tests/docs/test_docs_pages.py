@@ -130,3 +130,18 @@ def test_page_code_runs_and_prints_what_the_page_shows(
         assert result.failed == 0, f"{page.name}, doctest block at line {line}:\n{out.getvalue()}"
         ran += result.attempted
     assert ran >= 0  # a page without code (the API pages) passes trivially
+
+
+def test_every_quoted_source_line_still_exists() -> None:
+    """The pages quote code by pattern (literalinclude start-at/end-at); a refactor that
+    removes a quoted line must update the page, not silently quote something else."""
+    missing = []
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r"```\{literalinclude\} (\S+)\n(.*?)```", text, flags=re.S):
+            source = (page.parent / m.group(1)).resolve().read_text(encoding="utf-8")
+            for key in ("start-at", "end-at", "start-after", "end-before"):
+                for pattern in re.findall(rf"^:{key}: (.*)$", m.group(2), flags=re.M):
+                    if pattern.strip('"') not in source:
+                        missing.append(f"{page.name}: {key} {pattern}")
+    assert not missing, missing
