@@ -3,9 +3,10 @@
 from minitorch_bp.nn import functional, init
 from minitorch_bp.nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from minitorch_bp.nn.container import Sequential
+from minitorch_bp.nn.cross_entropy import CrossEntropyLoss
 from minitorch_bp.nn.dropout import Dropout
 from minitorch_bp.nn.linear import Linear
-from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
+from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.nn.regularization import l2_gradient, l2_penalty

@@ -41,6 +41,37 @@ def sigmoid_grad_from_output(a: Array, grad_output: Array, out: Array | None = N
     return res
 
 
+def softmax(z: Array, axis: int = -1, out: Array | None = None) -> Array:
+    r"""Return :math:`s_k = e^{z_k} / \sum_j e^{z_j}` along ``axis``, shifted by the maximum.
+
+    Subtracting :math:`\max_j z_j` first leaves the result unchanged and keeps every
+    exponent :math:`\le 0`, so no overflow for any finite input (``±1e4`` included).
+
+    Example:
+        >>> softmax(np.array([[1e4, 1e4 - np.log(3.0)]]))
+        array([[0.75, 0.25]])
+    """
+    s: Array = np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
+    np.exp(s, out=s)
+    s /= s.sum(axis=axis, keepdims=True)
+    return s
+
+
+def log_softmax(z: Array, axis: int = -1) -> Array:
+    r"""Return :math:`\log s_k = z_k - \max z - \log\sum_j e^{z_j - \max z}` (a new array).
+
+    Finite for any finite input: the log-sum-exp term is at least :math:`\log 1 = 0`.
+
+    Example:
+        >>> log_softmax(np.array([[0.0, 0.0]]))
+        array([[-0.69314718, -0.69314718]])
+    """
+    shifted: Array = np.subtract(z, z.max(axis=axis, keepdims=True))
+    lse = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted -= lse
+    return shifted
+
+
 class ProbabilityGrad(np.ndarray):  # type: ignore[type-arg,unused-ignore]
     r"""A loss gradient :math:`\partial J/\partial a^{(L)}` that also knows :math:`\partial J/\partial z^{(L)}`.
 
