@@ -26,24 +26,22 @@ def parameters_to_vector(params: Iterable[Parameter], *, copy: bool = False) -> 
         >>> parameters_to_vector(model.parameters()).shape   # 4 + 2 + 2 + 1
         (9,)
     """
-    plist = list(params)
-    flat = flat_buffers(plist)
-    if flat is not None and not copy:
-        return flat[0]
-    if not plist:
-        return np.empty(0)
-    return np.concatenate([p.data.reshape(-1) for p in plist])
+    return _unroll(params, copy, grads=False)
 
 
 def grads_to_vector(params: Iterable[Parameter], *, copy: bool = False) -> Array:
     """Like :func:`parameters_to_vector`, for the gradients."""
+    return _unroll(params, copy, grads=True)
+
+
+def _unroll(params: Iterable[Parameter], copy: bool, *, grads: bool) -> Array:
     plist = list(params)
     flat = flat_buffers(plist)
     if flat is not None and not copy:
-        return flat[1]
+        return flat[1] if grads else flat[0]
     if not plist:
         return np.empty(0)
-    return np.concatenate([p.grad.reshape(-1) for p in plist])
+    return np.concatenate([(p.grad if grads else p.data).reshape(-1) for p in plist])
 
 
 def vector_to_parameters(vec: Any, params: Iterable[Parameter]) -> None:
