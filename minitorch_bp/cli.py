@@ -134,17 +134,23 @@ def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -
     hidden_sizes = parse_hidden(args.hidden or hidden)
     sizes = [problem.X_train.shape[1], *hidden_sizes, problem.n_outputs]
     model = build_model(sizes, getattr(args, "activation", "sigmoid"), args.seed)
-    l2 = args.l2 if args.l2 is not None else l2
     if args.lr is None:
         args.lr = default_lr(opt_name, getattr(args, "activation", "sigmoid"), lr)
-    opt = build_optimizer(opt_name, model, args.lr, l2)
-    criterion: nn.Loss = nn.MSELoss() if problem.regression else nn.BCELoss()
     m = problem.X_train.shape[0]
-    size = args.batch_size or batch or m
-    if getattr(opt, "requires_closure", False) and size != m:
+    default_size = min(batch or m, m)
+    size = min(args.batch_size or default_size, m)
+    if getattr(available_optimizers()[opt_name][0], "requires_closure", False) and size != m:
         print(f"{opt_name} works on the full batch: using batch size {m}")
         size = m
-    size = min(size, m)
+    if args.l2 is not None:
+        l2 = args.l2
+    elif size != default_size:
+        # The optimizer divides λ by the batch's m, so the data set's λ (tuned for its
+        # default batch) is scaled with the batch to keep the same penalty in J(Θ).
+        l2 = l2 * size / default_size
+        print(f"λ = {l2:.4g} (the data set's λ scaled to batch size {size}; --l2 to override)")
+    opt = build_optimizer(opt_name, model, args.lr, l2)
+    criterion: nn.Loss = nn.MSELoss() if problem.regression else nn.BCELoss()
     # one full batch needs no shuffling (and saves gathering the rows each epoch)
     loader = DataLoader(problem.X_train, problem.Y_train, size, shuffle=size < m, seed=args.seed)
     epochs = args.epochs or epochs

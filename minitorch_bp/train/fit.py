@@ -100,7 +100,8 @@ def fit(
 
     Output: with ``progress=True`` a tqdm bar (one per epoch, or one over all epochs when
     an epoch is one full batch) shows the running values when stdout is a terminal;
-    otherwise one line per epoch (every ``log_every`` epochs, and the first and last).
+    otherwise one line per epoch (every ``log_every`` epochs, and the first and last). On a
+    terminal the bars of those same epochs stay on screen, so a run leaves its record.
 
     Args:
         model, criterion, optimizer: what to train, the loss and the update rule.
@@ -141,14 +142,17 @@ def fit(
     l2 = float(getattr(optimizer, "l2", 0.0))
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
-    outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch)
+    outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch, True)
     for cb in cbs:
         cb.on_train_begin(state)
     model.train()
     for epoch in outer:
         total = correct = 0.0
         seen = 0
-        inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch)
+        # On a terminal each epoch's bar is left on screen when that epoch would be
+        # logged (the first, every log_every-th, the last), so the run leaves a record.
+        logged = epoch == initial_epoch + 1 or epoch % log_every == 0 or epoch == epochs
+        inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
         for xb, yb in inner:
             b = xb.shape[0]
             penalty = l2_penalty(model, l2, b) if l2 else 0.0
@@ -181,7 +185,7 @@ def fit(
             outer.set_postfix_str(_postfix(metrics, logs.get("loss"), logs.get("accuracy")))
         if progress and not tty:
             last = epoch == epochs or state.stop
-            if epoch == initial_epoch + 1 or epoch % log_every == 0 or last:
+            if logged or last:
                 print(_format(epoch, epochs, logs), flush=True)
         if state.stop:
             history.stopped_epoch = epoch
@@ -202,12 +206,12 @@ def _postfix(metrics: tuple[str, ...], loss: float | None, acc: float | None) ->
     return ", ".join(parts)
 
 
-def _bar(iterable: Any, desc: str | None, show: bool) -> Any:
+def _bar(iterable: Any, desc: str | None, show: bool, leave: bool) -> Any:
     if not show:
         return iterable
     from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
-    return tqdm(iterable, desc=desc, file=sys.stdout, leave=desc is None, dynamic_ncols=True)
+    return tqdm(iterable, desc=desc, file=sys.stdout, leave=leave, dynamic_ncols=True)
 
 
 def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader) -> int:

@@ -204,3 +204,27 @@ def test_resume_from_checkpoint_is_bit_for_bit(tmp_path: Path) -> None:
     assert h.epochs == [4, 5, 6]
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[key], value)
+
+
+def test_on_a_terminal_the_logged_epochs_bars_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io as _io
+    import sys
+
+    class Terminal(_io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 3)), (rng.uniform(size=(40, 1)) < 0.5).astype(float)
+    model = nn.Sequential(
+        nn.Linear(3, 2, rng=0), nn.Sigmoid(), nn.Linear(2, 1, rng=1), nn.Sigmoid()
+    )
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    fit(model, nn.BCELoss(), opt, DataLoader(X, Y, 8, seed=0), epochs=6, log_every=3)
+    screen = term.getvalue()
+    # tqdm redraws a bar with "\r"; a bar that is left ends with a newline.
+    left = [line.rsplit("\r", 1)[-1] for line in screen.split("\n") if line.strip()]
+    assert [line.split(":")[0] for line in left] == ["epoch 1/6", "epoch 3/6", "epoch 6/6"]
+    assert all("loss=" in line and "acc=" in line for line in left)
