@@ -127,7 +127,9 @@ def test_help_and_module_entry_point() -> None:
     assert done.returncode == 2 and "invalid choice: 'nope'" in done.stderr
 
 
-def test_a_smaller_batch_scales_the_data_sets_lambda_unless_given(capsys: Any) -> None:
+def test_a_smaller_batch_scales_the_data_sets_lambda_unless_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from minitorch_bp.cli import main
 
     assert (
