@@ -49,10 +49,12 @@ class Module:
         object.__setattr__(self, "_buffers", {})
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        # One isinstance on the hot path (caches are set on every forward).
+        if isinstance(value, (Parameter, Module)):
+            if isinstance(value, Parameter):
+                self._parameters[name] = value
+            else:
+                self._modules[name] = value
         object.__setattr__(self, name, value)
 
     # ----------------------------------------------------------------- the contract
