@@ -35,6 +35,17 @@ def check_positive_int(value: Any, name: str, who: str) -> int:
     return int(value)
 
 
+def check_positive(value: Any, name: str, who: str) -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise ``ValueError``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{who}: {name}={value!r} must be a number > 0") from exc
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{who}: {name}={value!r} must be a finite number > 0")
+    return number
+
+
 def check_nonnegative(value: Any, name: str, who: str, hint: str = "") -> float:
     """Return ``value`` as a float if it is a finite number >= 0, else raise ``ValueError``."""
     try:

@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from minitorch_bp._validation import check_positive
 from minitorch_bp.optim.optimizer import Optimizer, check_lr
 
 
@@ -98,7 +99,7 @@ class StepLR(LRScheduler):
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"StepLR: step_size={step_size!r} must be an integer >= 1")
         self.step_size = step_size
-        self.gamma = _positive(gamma, "gamma", "StepLR")
+        self.gamma = check_positive(gamma, "gamma", "StepLR")
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -114,7 +115,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _positive(gamma, "gamma", "ExponentialLR")
+        self.gamma = check_positive(gamma, "gamma", "ExponentialLR")
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -159,13 +160,3 @@ class CosineAnnealingLR(LRScheduler):
             1.0 + math.cos(math.pi * epoch / self.T_max)
         )
         return max(lr, 1e-300)
-
-
-def _positive(value: Any, arg: str, who: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: {arg}={value!r} must be a number > 0") from exc
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{who}: {arg}={value!r} must be a finite number > 0")
-    return v

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._validation import check_positive
 from minitorch_bp.nn.parameter import Parameter, flat_buffers, pack_parameters
 from minitorch_bp.nn.regularization import check_l2, l2_gradient
 
@@ -184,10 +185,4 @@ class Optimizer:
 
 def check_lr(lr: Any, who: str) -> float:
     """Return ``lr`` as a float if it is a finite number > 0, else raise ``ValueError``."""
-    try:
-        value = float(lr)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: lr={lr!r} must be a number > 0") from exc
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{who}: lr={lr!r} must be a finite number > 0")
-    return value
+    return check_positive(lr, "lr", who)

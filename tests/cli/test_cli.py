@@ -130,42 +130,10 @@ def test_help_and_module_entry_point() -> None:
 def test_a_smaller_batch_scales_the_data_sets_lambda_unless_given(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from minitorch_bp.cli import main
-
-    assert (
-        main(
-            [
-                "train",
-                "--dataset",
-                "digits",
-                "--epochs",
-                "1",
-                "--batch-size",
-                "64",
-                "--no-save",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    args = ["train", "--dataset", "digits", "--epochs", "1", "--batch-size", "64"]
+    quiet = ["--no-save", "--quiet"]
+    assert main([*args, *quiet]) == 0
     out = capsys.readouterr().out
     assert "λ = 0.04751 (the data set's λ scaled to batch size 64; --l2 to override)" in out
-    assert (
-        main(
-            [
-                "train",
-                "--dataset",
-                "digits",
-                "--epochs",
-                "1",
-                "--batch-size",
-                "64",
-                "--l2",
-                "1",
-                "--no-save",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert main([*args, "--l2", "1", *quiet]) == 0
     assert "scaled" not in capsys.readouterr().out
