@@ -83,7 +83,7 @@ def run(name: str, steps: int, checkpoints: Sequence[int], seed: int = 0) -> Cur
 
     def closure() -> float:
         value = criterion(model(X), Y)
-        model.backward(criterion.backward(), input_grad=False)
+        model.backward(criterion.backward())
         return value
 
     record(0)
@@ -99,7 +99,7 @@ def run(name: str, steps: int, checkpoints: Sequence[int], seed: int = 0) -> Cur
             opt.max_iter = k - done
             if isinstance(opt, optim.LBFGS):  # count iterations, not closure calls
                 opt.max_eval = 25 * opt.max_iter
-            opt.step(closure)
+            opt.step(closure, m=m)
             done = k
             elapsed += time.perf_counter() - start
             record(opt.total_iterations)
@@ -110,7 +110,7 @@ def run(name: str, steps: int, checkpoints: Sequence[int], seed: int = 0) -> Cur
         for k in range(1, steps + 1):
             opt.zero_grad()
             closure()
-            opt.step()
+            opt.step(m=m)
             if k in checkpoints:
                 elapsed += time.perf_counter() - start
                 record(k)

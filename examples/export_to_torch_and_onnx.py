@@ -38,8 +38,8 @@ def train(epochs: int) -> tuple[nn.Sequential, np.ndarray]:
     for _ in range(epochs):
         criterion(model(X_train), Y_train)
         opt.zero_grad()
-        model.backward(criterion.backward(), input_grad=False)
-        opt.step()
+        model.backward(criterion.backward())
+        opt.step(m=len(X_train))
     accuracy = float(np.mean(model(X_test).argmax(axis=1) == y_test))
     print(f"trained {epochs} epochs: test accuracy {accuracy:.1%} on {len(y_test)} digits")
     return model, X_test

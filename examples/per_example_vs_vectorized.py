@@ -37,7 +37,7 @@ J_vec = criterion(model(X), Y) + nn.l2_penalty(model, lam, len(X))
 model.zero_grad()
 model.backward(criterion.backward())
 D_vec = [
-    np.column_stack([opt.gradient(lin.bias), opt.gradient(lin.weight)])
+    np.column_stack([opt.gradient(lin.bias, len(X)), opt.gradient(lin.weight, len(X))])
     for lin in (model[0], model[2])
 ]
 t_vec = time.perf_counter() - start

@@ -49,5 +49,5 @@ for step in range(args.steps + 1):
         print(f"step {step:4d}  J = {J:.6f}")
     opt.zero_grad()
     model.backward(criterion.backward())
-    opt.step()
+    opt.step()  # λ = 0: no m needed
 print("predicted scores:", np.round(model(X).ravel() * 100, 1), "true:", (y.ravel() * 100))

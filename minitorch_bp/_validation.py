@@ -57,6 +57,42 @@ def check_nonnegative(value: Any, name: str, who: str, hint: str = "") -> float:
     return number
 
 
+def check_finite_number(value: Any, name: str, who: str) -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), else raise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating, np.integer))
+        or not math.isfinite(value)
+    ):
+        raise ValueError(f"{who}: {name}={value!r} must be a finite number")
+    return float(value)
+
+
+def check_batch_size(m: Any, who: str) -> int:
+    """Return ``m``, the number of examples behind a gradient, if it is an integer >= 1."""
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(
+            f"{who}: m={m!r} must be a positive integer, the number of examples in the batch"
+            " (len(X))"
+        )
+    return int(m)
+
+
+def as_grad(grad: Any, shape: tuple[int, ...], who: str) -> Array:
+    """Return ``grad`` (∂J/∂output) as a float array of ``shape``, the last forward's output shape."""
+    arr = grad if isinstance(grad, np.ndarray) else np.asarray(grad)
+    if arr.shape != shape:
+        raise ValueError(
+            f"{who}.backward got grad_output of shape {arr.shape}; expected {shape} to match"
+            " the last forward"
+        )
+    if arr.dtype not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{who}.backward expects a float32 or float64 grad_output; got dtype {arr.dtype}"
+        )
+    return arr
+
+
 def as_batch(x: Any, who: str, name: str = "input") -> Array:
     """Return ``x`` as a 2-D float array with one example per row.
 
@@ -113,13 +149,13 @@ def check_finite(x: Array, who: str, name: str = "input", hint: str = "") -> Non
     )
 
 
-def check_same_shape(pred: Array, target: Array, who: str) -> None:
-    """Refuse a prediction and target of different shapes (no silent broadcasting)."""
-    if pred.shape != target.shape:
+def check_same_shape(shape: tuple[int, ...], target: Array, who: str) -> None:
+    """Refuse a target whose shape is not the prediction's ``shape`` (no silent broadcasting)."""
+    if tuple(shape) != target.shape:
         hint = ""
-        if target.ndim == 1 and pred.ndim == 2 and pred.shape == (target.shape[0], 1):
+        if target.ndim == 1 and len(shape) == 2 and tuple(shape) == (target.shape[0], 1):
             hint = " Reshape the target with target.reshape(-1, 1)."
         raise ValueError(
-            f"{who}: prediction has shape {pred.shape} but target has shape {target.shape};"
+            f"{who}: prediction has shape {tuple(shape)} but target has shape {target.shape};"
             f" they must match exactly (rows are examples, columns are outputs).{hint}"
         )

@@ -7,7 +7,6 @@ User mistakes end as one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import inspect
 import itertools
 import sys
 from collections.abc import Sequence
@@ -23,20 +22,12 @@ from minitorch_bp.train import confusion_matrix, evaluate, fit, format_confusion
 from minitorch_bp.train.evaluate import class_labels
 from minitorch_bp.train.problems import DATASETS, Problem, csv_problem, load_problem
 
-# Names here are looked up in nn/optim at run time, so classes added there plug in.
-ACTIVATIONS = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "identity": "Identity",
-}
-OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "sgd": ("SGD", {}),
-    "momentum": ("SGD", {"momentum": 0.9}),
-    "adam": ("Adam", {}),
-    "lbfgs": ("LBFGS", {}),
-    "cg": ("ConjugateGradient", {}),
+OPTIMIZERS: dict[str, tuple[type[optim.Optimizer], dict[str, Any]]] = {
+    "sgd": (optim.SGD, {}),
+    "momentum": (optim.SGD, {"momentum": 0.9}),
+    "adam": (optim.Adam, {}),
+    "lbfgs": (optim.LBFGS, {}),
+    "cg": (optim.ConjugateGradient, {}),
 }
 # (hidden, epochs, lr, l2, batch size; 0 = full batch) for plain gradient descent
 DEFAULTS = {
@@ -49,30 +40,14 @@ DEFAULTS = {
 }
 
 
-def available_activations() -> dict[str, type[nn.Module]]:
-    found = {k: getattr(nn, v, None) for k, v in ACTIVATIONS.items()}
-    return {k: v for k, v in found.items() if v is not None}
-
-
-def _accepts(cls: Any, name: str) -> bool:
-    try:
-        return name in inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def available_optimizers() -> dict[str, tuple[Any, dict[str, Any]]]:
-    out = {}
-    for key, (name, kwargs) in OPTIMIZERS.items():
-        cls = getattr(optim, name, None)
-        if cls is not None and all(_accepts(cls, k) for k in kwargs):
-            out[key] = (cls, kwargs)
-    return out
+def activations() -> dict[str, type[nn.Elementwise]]:
+    """``--activation`` names: every registered element-wise activation, by its ``cli_name``."""
+    return {cls.cli_name: cls for cls in nn.registry.classes() if issubclass(cls, nn.Elementwise)}
 
 
 def build_model(sizes: Sequence[int], activation: str, seed: int) -> nn.Sequential:
     """The notes' network: Linear layers, ``activation`` between them, a sigmoid output."""
-    act = available_activations()[activation]
+    act = activations()[activation]
     rng = np.random.default_rng(seed)
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(itertools.pairwise(sizes)):
@@ -93,13 +68,13 @@ def default_lr(optimizer: str, activation: str, sgd_sigmoid_lr: float) -> float 
     return {"sgd": lr, "momentum": lr / 4, "adam": 0.01}.get(optimizer)
 
 
-def build_optimizer(name: str, model: nn.Module, lr: float | None, l2: float) -> Any:
-    cls, kwargs = available_optimizers()[name]
+def build_optimizer(name: str, model: nn.Module, lr: float | None, l2: float) -> optim.Optimizer:
+    cls, kwargs = OPTIMIZERS[name]
     kwargs = {**kwargs, "l2": l2}
-    if lr is not None and _accepts(cls, "lr"):
+    if not cls.requires_closure:  # line-search optimizers take no learning rate
+        if lr is None:
+            raise ValueError(f"--optimizer {name} needs --lr")
         kwargs["lr"] = lr
-    elif _accepts(cls, "lr") and inspect.signature(cls).parameters["lr"].default is inspect._empty:
-        raise ValueError(f"--optimizer {name} needs --lr")
     return cls(model.parameters(), **kwargs)
 
 
@@ -139,7 +114,7 @@ def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -
     m = problem.X_train.shape[0]
     default_size = min(batch or m, m)
     size = min(args.batch_size or default_size, m)
-    if getattr(available_optimizers()[opt_name][0], "requires_closure", False) and size != m:
+    if OPTIMIZERS[opt_name][0].requires_closure and size != m:
         print(f"{opt_name} works on the full batch: using batch size {m}")
         size = m
     if args.l2 is not None:
@@ -243,8 +218,8 @@ def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
     if demo:
         return
     p.add_argument("--hidden", default=None, help="hidden layer sizes, e.g. 25 or 16,8")
-    p.add_argument("--activation", choices=sorted(available_activations()), default="sigmoid")
-    p.add_argument("--optimizer", choices=list(available_optimizers()), default="sgd")
+    p.add_argument("--activation", choices=sorted(activations()), default="sigmoid")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd")
 
 
 def parse_hidden(text: str) -> list[int]:

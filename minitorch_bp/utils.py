@@ -8,17 +8,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp.nn.parameter import Parameter, flat_buffers
+from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
 
 
-def parameters_to_vector(params: Iterable[Parameter], *, copy: bool = False) -> Array:
-    r"""Return all parameters as one 1-D vector, in order (W1, b1, W2, b2, ...).
+def parameters_to_vector(params: Iterable[Parameter]) -> Array:
+    r"""Return all parameters as one new 1-D vector, in order (W1, b1, W2, b2, ...).
 
-    When the parameters are packed in one buffer (any ``Sequential`` or optimizer packs
-    them) this is a **view**, no copy: writing into it changes the parameters. Otherwise,
-    or with ``copy=True``, it is a new array.
+    As ``torch.nn.utils.parameters_to_vector``: a copy, so writing into it changes
+    nothing; :func:`vector_to_parameters` writes a vector back.
 
     Example:
         >>> from minitorch_bp import nn
@@ -26,19 +25,16 @@ def parameters_to_vector(params: Iterable[Parameter], *, copy: bool = False) -> 
         >>> parameters_to_vector(model.parameters()).shape   # 4 + 2 + 2 + 1
         (9,)
     """
-    return _unroll(params, copy, grads=False)
+    return _unroll(params, grads=False)
 
 
-def grads_to_vector(params: Iterable[Parameter], *, copy: bool = False) -> Array:
+def grads_to_vector(params: Iterable[Parameter]) -> Array:
     """Like :func:`parameters_to_vector`, for the gradients."""
-    return _unroll(params, copy, grads=True)
+    return _unroll(params, grads=True)
 
 
-def _unroll(params: Iterable[Parameter], copy: bool, *, grads: bool) -> Array:
+def _unroll(params: Iterable[Parameter], *, grads: bool) -> Array:
     plist = list(params)
-    flat = flat_buffers(plist)
-    if flat is not None and not copy:
-        return flat[1] if grads else flat[0]
     if not plist:
         return np.empty(0)
     return np.concatenate([(p.grad if grads else p.data).reshape(-1) for p in plist])
@@ -60,11 +56,6 @@ def vector_to_parameters(vec: Any, params: Iterable[Parameter]) -> None:
             f"vector_to_parameters: vec has shape {arr.shape}; expected ({total},) for"
             f" {len(plist)} parameters"
         )
-    flat = flat_buffers(plist)
-    if flat is not None:
-        if arr is not flat[0]:
-            np.copyto(flat[0], arr, casting="same_kind")
-        return
     pos = 0
     for p in plist:
         p.data = arr[pos : pos + p.size].reshape(p.shape)

@@ -14,8 +14,9 @@ from minitorch_bp.interop import _layers, onnx_export
 from minitorch_bp.interop.onnx_export import export_onnx, to_onnx
 from minitorch_bp.interop.torch_convert import from_torch, to_torch, to_torch_state_dict
 
-#: The layer types the converters handle: class names in ``minitorch_bp.nn``.
-SUPPORTED: tuple[str, ...] = _layers.SUPPORTED
+#: The layer types the converters handle: class names in ``minitorch_bp.nn`` (read from
+#: the registry of layer types when this package is imported).
+SUPPORTED: tuple[str, ...] = _layers.supported()
 
 #: The ONNX opset :func:`export_onnx` writes unless told otherwise (17: read by every
 #: onnxruntime since 1.13).

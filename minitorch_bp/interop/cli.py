@@ -10,16 +10,15 @@ architecture the state dict belongs to.
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from minitorch_bp._atomic import atomic_write
 from minitorch_bp.interop._layers import optional_import
 from minitorch_bp.interop.onnx_export import DEFAULT_OPSET, export_onnx
 from minitorch_bp.interop.torch_convert import to_torch
+from minitorch_bp.io import load
 
 
 def _batch_dim(text: str) -> int | str:
@@ -66,14 +65,8 @@ def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
 def _save_torch(model: Any, out: Path) -> Any:
     seq = to_torch(model)
     torch = optional_import("torch", "torch", "minitorch-bp export --to torch")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        torch.save(seq.state_dict(), tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    state = seq.state_dict()
+    atomic_write(out, lambda handle: torch.save(state, handle))
     return seq
 
 
@@ -91,9 +84,7 @@ def export_command(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise ValueError(f"export: output folder {str(out.parent)!r} does not exist")
     try:
-        # Imported here so that the interop package does not depend on the checkpoint module.
-        io = importlib.import_module("minitorch_bp.io")
-        model = io.load(model_path)
+        model = load(model_path)
         if args.to == "onnx":
             export_onnx(model, out, opset=args.opset, batch_dim=args.batch_dim)
             print(f"wrote ONNX (opset {args.opset}, input 'input', output 'output') to {out}")

@@ -1,11 +1,14 @@
-r"""Our ``Sequential`` as an ONNX graph, built with ``onnx.helper`` (no tracing).
+r"""Our models as ONNX graphs, built with ``onnx.helper`` (no tracing).
 
-Each ``Linear`` becomes ``Gemm(input, W, b, transB=1)``, i.e. :math:`z = a W^\top + b`
-with ``W`` stored ``(out_features, in_features)`` as here; the activations map to the
-operators ``Sigmoid``, ``Tanh``, ``Relu``, ``LeakyRelu(alpha)``, ``Softmax(axis)`` and
-``Identity``; ``Dropout`` is the identity at inference and is exported as ``Identity``.
-ONNX attributes are 32-bit floats, so in a float64 model a ``LeakyReLU`` slope that
-float32 cannot hold exactly (0.2, 0.01) becomes ``PRelu`` with a float64 slope tensor.
+Each layer writes its own nodes through :meth:`~minitorch_bp.nn.Module.to_onnx` (the
+interface is :class:`~minitorch_bp.nn.export.OnnxGraph`): ``Linear`` becomes
+``Gemm(input, W, b, transB=1)``, i.e. :math:`z = a W^\top + b` with ``W`` stored
+``(out_features, in_features)`` as here; activations their ONNX operator (``Sigmoid``,
+``Tanh``, ``Relu``, ``LeakyRelu``, ``Softmax``, ``Elu``, ``Selu``...) or, where the
+maths needs it, a few basic ones (``GELU`` through ``Erf``); ``Dropout`` is the identity
+at inference. ONNX attributes are 32-bit floats, so in a float64 model a constant that
+float32 cannot hold exactly (a ``LeakyReLU`` slope of 0.2, ``SELU``'s constants) goes in
+as a float64 tensor instead.
 
 The graph's input is ``"input"`` of shape ``[batch, in_features]`` and its output
 ``"output"``; the element type is the model's (``FLOAT`` for float32, ``DOUBLE`` for
@@ -15,6 +18,7 @@ float64). onnx is imported only inside the functions.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +26,47 @@ import numpy as np
 
 from minitorch_bp import nn
 from minitorch_bp._atomic import atomic_write
-from minitorch_bp.interop._layers import Layer, first_dtype, layers, optional_import
+from minitorch_bp.interop._layers import check_convertible, leaves, optional_import
 
 #: The default opset: 17 is read by every onnxruntime since 1.13 (2022).
 DEFAULT_OPSET = 17
 #: Softmax(axis) means "along this axis" only from opset 13 on (before, it flattened).
 MIN_OPSET = 13
 
-#: Our class name -> the ONNX operator and its attributes (our arg name, ONNX attribute).
-OPERATORS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "Sigmoid": ("Sigmoid", ()),
-    "Tanh": ("Tanh", ()),
-    "ReLU": ("Relu", ()),
-    "LeakyReLU": ("LeakyRelu", (("negative_slope", "alpha"),)),
-    "Softmax": ("Softmax", (("axis", "axis"),)),
-    "Identity": ("Identity", ()),
-    "Dropout": ("Identity", ()),
-}
+
+class _Graph:
+    """The :class:`~minitorch_bp.nn.export.OnnxGraph` a layer writes to, on ``onnx.helper``."""
+
+    def __init__(self, onnx: Any, dtype: np.dtype[Any]) -> None:
+        self.onnx = onnx
+        self.dtype = dtype
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self.prefix = ""
+        self._names: set[str] = set()
+
+    def _unique(self, base: str) -> str:
+        name, k = f"{self.prefix}.{base}", 1
+        while name in self._names:
+            k += 1
+            name = f"{self.prefix}.{base}_{k}"
+        self._names.add(name)
+        return name
+
+    def node(self, op: str, inputs: Sequence[str], **attributes: Any) -> str:
+        out = self._unique(op.lower())
+        attrs = {k: float(v) if isinstance(v, float) else v for k, v in attributes.items()}
+        self.nodes.append(self.onnx.helper.make_node(op, list(inputs), [out], name=out, **attrs))
+        return out
+
+    def constant(self, values: Any, name: str | None = None) -> str:
+        full = self._unique(name or "const")
+        array = np.asarray(values, dtype=self.dtype)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, full))
+        return full
+
+    def float_attribute_is_exact(self, value: float) -> bool:
+        return self.dtype == np.float32 or float(np.float32(value)) == float(value)
 
 
 def _check_options(opset: int, batch_dim: int | str, onnx: Any) -> None:
@@ -54,6 +82,22 @@ def _check_options(opset: int, batch_dim: int | str, onnx: Any) -> None:
         raise ValueError(
             f'export_onnx: batch_dim={batch_dim!r} must be "dynamic" or a positive integer'
         )
+
+
+def _signature(model: nn.Module) -> tuple[int, np.dtype[Any]]:
+    """The input width and dtype, from the first ``Linear``; refuse mixed dtypes."""
+    linears = [m for _, m in leaves(model) if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError(
+            "export_onnx: the model has no Linear layer, so its input width and dtype are unknown"
+        )
+    dtypes = sorted({str(p.dtype) for p in model.parameters()})
+    if len(dtypes) > 1:
+        raise ValueError(
+            f"export_onnx: the Linear layers mix dtypes {dtypes}; an ONNX graph has one"
+            " element type, so convert the model to one dtype"
+        )
+    return linears[0].in_features, linears[0].weight.dtype
 
 
 def to_onnx(
@@ -72,73 +116,36 @@ def to_onnx(
         ModuleNotFoundError: onnx is not installed (``pip install 'minitorch_bp[onnx]'``).
         ValueError: an unsupported layer (named, with its position) or a bad option.
     """
-    model_layers = layers(model, "export_onnx")
-    dtype = first_dtype(model_layers, "export_onnx")
+    check_convertible(model, "export_onnx")
+    in_width, dtype = _signature(model)
     onnx = optional_import("onnx", "onnx", "minitorch_bp.interop.export_onnx")
     _check_options(opset, batch_dim, onnx)
     helper = onnx.helper
     elem = onnx.TensorProto.DOUBLE if dtype == np.float64 else onnx.TensorProto.FLOAT
     batch: int | str = "batch" if batch_dim == "dynamic" else batch_dim
-    weights = [layer.weight for layer in model_layers if layer.weight is not None]
-    if any(w.dtype != dtype for w in weights):
-        raise ValueError(
-            f"export_onnx: the Linear layers mix dtypes {sorted({str(w.dtype) for w in weights})};"
-            " an ONNX graph has one element type, so convert the model to one dtype"
-        )
-    in_width = width = weights[0].shape[1]
-    nodes: list[Any] = []
-    initializers: list[Any] = []
+    graph = _Graph(onnx, dtype)
     current = "input"
-    for layer in model_layers:
-        out_name = f"{layer.index}.{layer.name.lower()}"
-        nodes.append(_node(onnx, layer, current, out_name, dtype, initializers))
-        if layer.weight is not None:
-            width = layer.weight.shape[0]
-        current = out_name
-    nodes.append(helper.make_node("Identity", [current], ["output"], name="output"))
-    graph = helper.make_graph(
-        nodes,
-        "minitorch_bp",
-        [helper.make_tensor_value_info("input", elem, [batch, in_width])],
-        [helper.make_tensor_value_info("output", elem, [batch, width])],
-        initializer=initializers,
-    )
-    opsets = [helper.make_opsetid("", opset)]
+    width = in_width
+    for path, layer in leaves(model):
+        graph.prefix = path
+        current = layer.to_onnx(graph, current)
+        if isinstance(layer, nn.Linear):
+            width = layer.out_features
+    graph.nodes.append(helper.make_node("Identity", [current], ["output"], name="output"))
     proto = helper.make_model(
-        graph,
-        opset_imports=opsets,
+        helper.make_graph(
+            graph.nodes,
+            "minitorch_bp",
+            [helper.make_tensor_value_info("input", elem, [batch, in_width])],
+            [helper.make_tensor_value_info("output", elem, [batch, width])],
+            initializer=graph.initializers,
+        ),
+        opset_imports=[helper.make_opsetid("", opset)],
         producer_name="minitorch_bp",
-        ir_version=helper.find_min_ir_version_for(opsets),
+        ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]),
     )
     onnx.checker.check_model(proto, full_check=True)
     return proto
-
-
-def _node(
-    onnx: Any, layer: Layer, x: str, y: str, dtype: np.dtype[Any], initializers: list[Any]
-) -> Any:
-    """Return the node for ``layer``; a ``Linear`` also appends its W and b initializers."""
-    helper = onnx.helper
-    if layer.name == "LeakyReLU" and dtype == np.float64:
-        slope = float(layer.args["negative_slope"])
-        if float(np.float32(slope)) != slope:
-            # ONNX float attributes are 32-bit, so LeakyRelu(alpha=0.2) would slope by
-            # 0.2000000030 in a float64 graph; PRelu takes the slope as a float64 tensor.
-            name = f"{layer.index}.negative_slope"
-            initializers.append(onnx.numpy_helper.from_array(np.array([slope], dtype), name))
-            return helper.make_node("PRelu", [x, name], [y], name=f"{layer.index}")
-    if layer.weight is None:
-        op, attrs = OPERATORS[layer.name]
-        kwargs = {theirs: layer.args[ours] for ours, theirs in attrs}
-        if "alpha" in kwargs:
-            kwargs["alpha"] = float(kwargs["alpha"])
-        return helper.make_node(op, [x], [y], name=f"{layer.index}", **kwargs)
-    inputs = [x, f"{layer.index}.weight"]
-    initializers.append(onnx.numpy_helper.from_array(layer.weight, inputs[1]))
-    if layer.bias is not None:
-        inputs.append(f"{layer.index}.bias")
-        initializers.append(onnx.numpy_helper.from_array(layer.bias, inputs[2]))
-    return helper.make_node("Gemm", inputs, [y], name=f"{layer.index}", transB=1)
 
 
 def export_onnx(

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from minitorch_bp import nn
+from minitorch_bp.nn import registry
 from minitorch_bp.nn.module import Module
 
 Array = NDArray[Any]
@@ -21,10 +22,10 @@ class CheckpointError(ValueError):
 def describe(module: Module) -> dict[str, Any]:
     """Return ``{"type": name, "config": {...}}``; a Sequential lists its ``children``."""
     name = type(module).__name__
-    if _buildable(name) is not type(module):
+    if not registry.is_registered(module):
         raise ValueError(
-            f"save: {name} is not a class exported by minitorch_bp.nn, so a checkpoint"
-            " could not rebuild it"
+            f"save: {name} is not a layer type of minitorch_bp.nn (registered: "
+            f"{', '.join(registry.names())}), so a checkpoint could not rebuild it"
         )
     if isinstance(module, nn.Sequential):
         return {"type": name, "children": [describe(child) for child in module]}
@@ -33,25 +34,15 @@ def describe(module: Module) -> dict[str, Any]:
     return {"type": name, "config": module.config()}
 
 
-def _buildable(name: Any) -> type[Module] | None:
-    if not isinstance(name, str) or name not in nn.__all__:
-        return None
-    cls = getattr(nn, name, None)
-    if isinstance(cls, type) and issubclass(cls, Module):
-        return cls
-    return None
-
-
 def build(spec: Any, where: str = "model") -> Module:
     """Rebuild the module :func:`describe` described; only ``nn`` Module classes are built."""
     if not isinstance(spec, dict) or "type" not in spec:
         raise CheckpointError(f"{where}: expected an object with a 'type', got {spec!r:.80}")
-    cls = _buildable(spec["type"])
+    cls = registry.get(spec["type"])
     if cls is None:
-        known = sorted(n for n in nn.__all__ if _buildable(n) is not None)
         raise CheckpointError(
             f"{where}: unknown layer type {spec['type']!r}; this version of minitorch_bp"
-            f" can build {known}"
+            f" can build {registry.names()}"
         )
     if cls is nn.Sequential:
         children = spec.get("children")

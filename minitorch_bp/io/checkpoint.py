@@ -13,7 +13,6 @@ The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle
 from __future__ import annotations
 
 import copy
-import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,7 +259,7 @@ def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
         return
     params = copy.deepcopy(model).parameters()  # never repack the returned model
     try:
-        kwargs: dict[str, Any] = {"lr": 1.0} if "lr" in inspect.signature(cls).parameters else {}
+        kwargs: dict[str, Any] = {} if cls.requires_closure else {"lr": 1.0}
         cls(params, **kwargs).load_state_dict(state)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise CheckpointError(f"{path}: the {name} optimizer state is malformed ({exc})") from exc

@@ -1,7 +1,7 @@
 """Layers, activations, losses and containers, each with forward and backward."""
 
-from minitorch_bp.nn import functional, init
-from minitorch_bp.nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from minitorch_bp.nn import functional, init, registry
+from minitorch_bp.nn.activation import Elementwise, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from minitorch_bp.nn.container import Sequential
 from minitorch_bp.nn.cross_entropy import CrossEntropyLoss
 from minitorch_bp.nn.dropout import Dropout
@@ -10,12 +10,18 @@ from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.nn.regularization import l2_gradient, l2_penalty
+from minitorch_bp.nn.smooth import ELU, GELU, SELU, Softplus
+from minitorch_bp.nn.softmax import Softmax
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "SELU",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
+    "Elementwise",
     "Identity",
     "LeakyReLU",
     "Linear",
@@ -27,9 +33,11 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "functional",
     "init",
     "l2_gradient",
     "l2_penalty",
+    "registry",
 ]

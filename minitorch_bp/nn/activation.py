@@ -1,38 +1,130 @@
-r"""Activation functions :math:`a^{(l)} = g(z^{(l)})`: element-wise ones and the row-wise softmax."""
+r"""Element-wise activations :math:`a^{(l)} = g(z^{(l)})`: one base and the classic units.
+
+An activation is its maths: :meth:`Elementwise.g` and :meth:`Elementwise.g_prime`.
+The base gives every one the same forward (cache :math:`z` and :math:`a`) and the same
+backward, the :math:`\odot\, g'(z^{(l)})` factor of the notes' recursion
+
+.. math::
+    \delta^{(l)} = (\Theta^{(l)})^\top \delta^{(l+1)} \odot g'(z^{(l)}).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch
+from minitorch_bp._validation import as_batch, as_grad, check_finite_number
 from minitorch_bp.nn import functional as F
+from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
 
 Array = NDArray[Any]
 
 
-class Sigmoid(Module):
+class Elementwise(Module):
+    r"""Base of the element-wise activations: :math:`a = g(z)`, :math:`\partial J/\partial z = \partial J/\partial a \odot g'(z)`.
+
+    A subclass defines :meth:`g` and :meth:`g_prime` (each writing into ``out`` when
+    given, so :mod:`minitorch_bp.engine` can reuse buffers) and a docstring with both
+    formulas; forward, backward, checks, the command-line name and the PyTorch and ONNX
+    counterparts come from here and from the class attributes below.
+
+    Class attributes:
+        cli_name: the name for ``minitorch-bp train --activation`` (default: the class
+            name in lower case).
+        torch_name: the ``torch.nn`` class with the same maths and argument names
+            (default: the class name).
+        onnx_op: the ONNX operator (attributes from :meth:`onnx_attributes`); a class
+            whose maths needs several operators overrides :meth:`to_onnx` instead.
+        overflows: ``True`` when :meth:`g` or :meth:`g_prime` may overflow harmlessly
+            (:math:`e^{-z} = \infty` gives the right limit); they then run inside
+            ``np.errstate(over="ignore")`` (the engine runs its whole step inside one).
+
+    Caches:
+        The input :math:`z` and the output :math:`a` of the last forward (references).
+    """
+
+    abstract = True
+    cli_name: ClassVar[str]
+    onnx_op: ClassVar[str | None] = None
+    overflows: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "cli_name" not in cls.__dict__:
+            cls.cli_name = cls.__name__.lower()
+        if "torch_name" not in cls.__dict__:
+            cls.torch_name = cls.__name__
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._z: Array | None = None
+        self._a: Array | None = None
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        """The activation :math:`a = g(z)`, element by element (a new array unless ``out``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define g")
+
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        """The derivative :math:`g'(z)`, from ``z`` or from ``a = g(z)``, whichever is cheaper."""
+        raise NotImplementedError(f"{type(self).__name__} does not define g_prime")
+
+    def forward(self, x: Array) -> Array:
+        z = as_batch(x, type(self).__name__)
+        if self.overflows:
+            with np.errstate(over="ignore"):
+                a = self.g(z)
+        else:
+            a = self.g(z)
+        self._z, self._a = z, a
+        return a
+
+    def backward(self, grad_output: Array) -> Array:
+        z, a = self._z, self._a
+        if z is None or a is None:
+            raise RuntimeError(f"{type(self).__name__}: backward called before forward")
+        grad_output = as_grad(grad_output, a.shape, type(self).__name__)
+        if self.overflows:
+            with np.errstate(over="ignore"):
+                delta = self.g_prime(z, a)
+        else:
+            delta = self.g_prime(z, a)
+        delta *= grad_output
+        return delta
+
+    def onnx_attributes(self) -> dict[str, Any]:
+        """The ONNX attributes of :attr:`onnx_op` (none by default)."""
+        return {}
+
+    def to_onnx(self, graph: OnnxGraph, x: str) -> str:
+        """Add this activation to an ONNX graph; return the name of its output."""
+        if self.onnx_op is None:
+            raise ValueError(f"{type(self).__name__} has no ONNX operator")
+        return graph.node(self.onnx_op, [x], **self.onnx_attributes())
+
+
+class Sigmoid(Elementwise):
     r"""The logistic unit :math:`a = g(z) = \frac{1}{1 + e^{-z}}` of the notes.
 
-    Backward multiplies by :math:`g'(z) = g(z)(1 - g(z)) = a(1 - a)`, computed from the
-    cached activation: this is the :math:`g'(z^{(l)})` factor of
-    :math:`\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot g'(z^{(l)})`.
+    Backward multiplies by :math:`g'(z) = g(z)(1 - g(z)) = a(1 - a)`, from the cached
+    output: the notes' :math:`g'(z^{(l)}) = a^{(l)} \cdot (1 - a^{(l)})`.
 
     Numerics:
         Stable for any float input: no overflow warning at :math:`\pm 10^4` (see
-        :func:`minitorch_bp.nn.functional.sigmoid`). When the gradient comes straight from
-        :class:`BCELoss` applied to this module's output, backward returns the notes'
-        :math:`\delta^{(L)} = a^{(L)} - y` (times the loss's :math:`1/m`) exactly, without
-        the division by :math:`a(1-a)` that loses precision as :math:`a` saturates.
+        :func:`minitorch_bp.nn.functional.sigmoid`). Where :math:`a` rounds to 0 or 1,
+        :math:`g'` is 0. Followed by :class:`BCELoss`, the chain gives the notes'
+        :math:`\delta^{(L)} = a^{(L)} - y` wherever :math:`a(1-a) \ge 10^{-12}` (PyTorch's
+        floor, see :class:`BCELoss`); for the exact :math:`a - y` at any :math:`z`, give
+        the logits to :class:`BCEWithLogitsLoss`, or train with
+        :func:`~minitorch_bp.train.compile_step`, whose engine fuses the pair.
 
     Shape:
         - Input: :math:`(m, n)`. Output: same shape.
-
-    Caches:
-        The output :math:`a`.
 
     Example:
         >>> s = Sigmoid()
@@ -42,60 +134,25 @@ class Sigmoid(Module):
         array([[0.25      , 0.10499359]])
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._output: Array | None = None
+    onnx_op = "Sigmoid"
+    overflows = True
 
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Sigmoid")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        F.sigmoid(z, out=a)
-        self._output = a
-        return a
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        return F.sigmoid_unguarded(z, out=out)
 
-    def backward(self, grad_output: Array) -> Array:
-        a = self._output
-        if a is None:
-            raise RuntimeError("Sigmoid: backward called before forward")
-        if isinstance(grad_output, F.ProbabilityGrad):
-            delta = grad_output.delta_for(a)
-            if delta is not None:
-                # The loss's own array: inside a Sequential it is used and dropped; a
-                # caller who receives it gets a copy, as with every returned gradient.
-                return delta if self._reuse_grad_input else delta.copy()
-        if grad_output.shape != a.shape:
-            raise ValueError(
-                f"Sigmoid.backward got grad_output of shape {grad_output.shape};"
-                f" expected {a.shape} to match the last forward"
-            )
-        out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
-        return F.sigmoid_grad_from_output(a, grad_output, out=out)
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        d = np.subtract(1.0, a, out=out)
+        d *= a
+        return d
 
 
-def _cached(module: Module, cached: Array | None, grad_output: Array) -> Array:
-    """Return the forward cache, refusing a backward before forward or of the wrong shape."""
-    name = type(module).__name__
-    if cached is None:
-        raise RuntimeError(f"{name}: backward called before forward")
-    if grad_output.shape != cached.shape:
-        raise ValueError(
-            f"{name}.backward got grad_output of shape {grad_output.shape};"
-            f" expected {cached.shape} to match the last forward"
-        )
-    return cached
-
-
-class Tanh(Module):
+class Tanh(Elementwise):
     r"""The hyperbolic tangent :math:`a = g(z) = \tanh z`, with values in :math:`(-1, 1)`.
 
-    Backward multiplies by :math:`g'(z) = 1 - \tanh^2 z = 1 - a^2`, from the cached
-    output: the :math:`g'(z^{(l)})` factor of the notes' δ recursion.
+    Backward multiplies by :math:`g'(z) = 1 - \tanh^2 z = 1 - a^2`, from the cached output.
 
     Shape:
         - Input: :math:`(m, n)`. Output: same shape.
-
-    Caches:
-        The output :math:`a`.
 
     Example:
         >>> t = Tanh()
@@ -105,27 +162,18 @@ class Tanh(Module):
         array([[1.        , 0.41997434]])
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._output: Array | None = None
+    onnx_op = "Tanh"
 
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Tanh")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        np.tanh(z, out=a)
-        self._output = a
-        return a
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        return np.tanh(z, out=out)
 
-    def backward(self, grad_output: Array) -> Array:
-        a = _cached(self, self._output, grad_output)
-        out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
-        np.multiply(a, a, out=out)
-        np.subtract(1.0, out, out=out)
-        out *= grad_output
-        return out
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        d = np.multiply(a, a, out=out)
+        np.subtract(1.0, d, out=d)
+        return d
 
 
-class ReLU(Module):
+class ReLU(Elementwise):
     r"""The rectified linear unit :math:`a = \max(0, z)`.
 
     Backward multiplies by :math:`g'(z) = 1` for :math:`z > 0` and :math:`0` for
@@ -136,9 +184,6 @@ class ReLU(Module):
     Shape:
         - Input: :math:`(m, n)`. Output: same shape.
 
-    Caches:
-        The output :math:`a` (:math:`a > 0` exactly when :math:`z > 0`).
-
     Example:
         >>> r = ReLU()
         >>> r(np.array([[-1.0, 0.0, 2.0]]))
@@ -147,26 +192,16 @@ class ReLU(Module):
         array([[0., 0., 1.]])
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._output: Array | None = None
+    onnx_op = "Relu"
 
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "ReLU")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        np.maximum(z, 0.0, out=a)
-        self._output = a
-        return a
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        return np.maximum(z, 0.0, out=out)
 
-    def backward(self, grad_output: Array) -> Array:
-        a = _cached(self, self._output, grad_output)
-        out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
-        out.fill(0)
-        np.copyto(out, grad_output, where=a > 0)
-        return out
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        return np.greater(z, 0.0, out=np.empty_like(z) if out is None else out)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(Elementwise):
     r"""The leaky rectifier :math:`a = z` for :math:`z > 0`, :math:`a = \alpha z` otherwise.
 
     Backward multiplies by :math:`g'(z) = 1` for :math:`z > 0` and :math:`\alpha` for
@@ -179,9 +214,6 @@ class LeakyReLU(Module):
     Shape:
         - Input: :math:`(m, n)`. Output: same shape.
 
-    Caches:
-        The boolean mask :math:`z > 0`.
-
     Example:
         >>> r = LeakyReLU(0.1)
         >>> r
@@ -192,124 +224,41 @@ class LeakyReLU(Module):
         array([[0.1, 0.1, 1. ]])
     """
 
+    cli_name = "leaky_relu"
+    onnx_op = "LeakyRelu"
+    config_keys = ("negative_slope",)
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        if (
-            isinstance(negative_slope, bool)
-            or not isinstance(negative_slope, (int, float, np.floating, np.integer))
-            or not np.isfinite(negative_slope)
-        ):
-            raise ValueError(
-                f"LeakyReLU: negative_slope={negative_slope!r} must be a finite number"
-            )
-        self.negative_slope = float(negative_slope)
-        self._positive: Array | None = None
-        self._dtype: np.dtype[Any] = np.dtype(np.float64)
+        self.negative_slope = check_finite_number(negative_slope, "negative_slope", "LeakyReLU")
 
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "LeakyReLU")
-        # The mask never leaves the module, so its buffer is always reused.
-        positive = self._buffer("positive", z.shape, np.dtype(bool), True)
-        np.greater(z, 0.0, out=positive)
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        np.multiply(z, self.negative_slope, out=a)
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        positive = z > 0.0
+        a = np.multiply(z, self.negative_slope, out=out)
         np.copyto(a, z, where=positive)
-        self._positive, self._dtype = positive, z.dtype
         return a
 
-    def backward(self, grad_output: Array) -> Array:
-        positive = _cached(self, self._positive, grad_output)
-        out = self._buffer("dz", positive.shape, self._dtype, self._reuse_grad_input)
-        np.multiply(grad_output, self.negative_slope, out=out)
-        np.copyto(out, grad_output, where=positive)
-        return out
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        d = np.greater(z, 0.0, out=np.empty_like(z) if out is None else out)
+        d *= 1.0 - self.negative_slope
+        d += self.negative_slope
+        return d
 
-    def config(self) -> dict[str, Any]:
-        return {"negative_slope": self.negative_slope}
+    def onnx_attributes(self) -> dict[str, Any]:
+        return {"alpha": self.negative_slope}
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
-
-
-class Softmax(Module):
-    r"""The softmax :math:`s_k = e^{z_k} / \sum_j e^{z_j}` over ``axis`` (default: each row).
-
-    Backward is the full Jacobian-vector product: with
-    :math:`\partial s_k/\partial z_j = s_k(\mathbb{1}[j = k] - s_j)`,
-
-    .. math::
-        \frac{\partial J}{\partial z} = s \odot \Big(g - \sum_k g_k s_k\Big),
-        \qquad g = \frac{\partial J}{\partial s}.
-
-    To train a classifier, prefer :class:`CrossEntropyLoss` on the logits (it fuses
-    the log-softmax, and its gradient is :math:`s - y`).
-
-    Numerics:
-        The input is shifted by its maximum along ``axis`` before ``exp`` (see
-        :func:`softmax`): stable for any finite input.
-
-    Args:
-        axis: the axis that sums to 1: ``-1`` or ``1`` (over the outputs of each
-            example, the default), ``0`` or ``-2`` (over the examples).
-
-    Shape:
-        - Input: :math:`(m, K)`. Output: same shape.
-
-    Caches:
-        The output :math:`s`.
-
-    Example:
-        >>> s = Softmax()
-        >>> s
-        Softmax(axis=-1)
-        >>> s(np.array([[0.0, np.log(3.0)]]))
-        array([[0.25, 0.75]])
-        >>> s.backward(np.array([[1.0, 0.0]]))  # s0 (1 - s0), -s0 s1
-        array([[ 0.1875, -0.1875]])
-    """
-
-    def __init__(self, axis: int = -1) -> None:
-        super().__init__()
-        if (
-            isinstance(axis, bool)
-            or not isinstance(axis, (int, np.integer))
-            or not (-2 <= axis <= 1)
-        ):
-            raise ValueError(
-                f"Softmax: axis={axis!r} must be -1 or 1 (each row), or 0 or -2 (each column);"
-                " inputs are 2-D (m, K)"
-            )
-        self.axis = int(axis)
-        self._output: Array | None = None
-
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Softmax")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        F.softmax(z, self.axis, out=a)
-        self._output = a
-        return a
-
-    def backward(self, grad_output: Array) -> Array:
-        s = _cached(self, self._output, grad_output)
-        out = self._buffer("dz", s.shape, s.dtype, self._reuse_grad_input)
-        np.multiply(grad_output, s, out=out)
-        dot = out.sum(axis=self.axis, keepdims=True)
-        np.subtract(grad_output, dot, out=out)
-        out *= s
-        return out
-
-    def config(self) -> dict[str, Any]:
-        return {"axis": self.axis}
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+    def to_onnx(self, graph: OnnxGraph, x: str) -> str:
+        if graph.float_attribute_is_exact(self.negative_slope):
+            return super().to_onnx(graph, x)
+        # ONNX float attributes are 32-bit, so LeakyRelu(alpha=0.2) would slope by
+        # 0.2000000030 in a float64 graph; PRelu takes the slope as a tensor.
+        return graph.node("PRelu", [x, graph.constant([self.negative_slope])])
 
 
-class Identity(Module):
+class Identity(Elementwise):
     r"""The identity :math:`a = z`, :math:`g'(z) = 1`: a placeholder, e.g. for a linear output layer.
 
-    Forward and backward return copies (in the module's buffers), so the arrays a
-    :class:`Sequential` hands out stay the caller's own, as for every other module.
+    Forward returns a copy, so the array a caller gets is its own, as for every module.
 
     Shape:
         - Input: :math:`(m, n)`. Output: same shape.
@@ -319,19 +268,16 @@ class Identity(Module):
         array([[ 1., -2.]])
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._output: Array | None = None
+    onnx_op = "Identity"
 
-    def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Identity")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
-        np.copyto(a, z)
-        self._output = a
-        return a
+    def g(self, z: Array, out: Array | None = None) -> Array:
+        if out is None:
+            out = np.empty_like(z)
+        np.copyto(out, z)
+        return out
 
-    def backward(self, grad_output: Array) -> Array:
-        a = _cached(self, self._output, grad_output)
-        out = self._buffer("dz", a.shape, a.dtype, self._reuse_grad_input)
-        np.copyto(out, grad_output)
+    def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        if out is None:
+            return np.ones_like(z)
+        out.fill(1.0)
         return out

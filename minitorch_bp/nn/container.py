@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal, overload
 
+import numpy as np
 from numpy.typing import NDArray
 
 from minitorch_bp.nn.linear import Linear
-from minitorch_bp.nn.module import Module
-from minitorch_bp.nn.parameter import pack_parameters
+from minitorch_bp.nn.module import Module, check_unique_modules
 
 Array = NDArray[Any]
 
@@ -24,10 +24,10 @@ class Sequential(Module):
     :math:`g'(z^{(l)})`, which is the notes' recursion
     :math:`\delta^{(l)} = (\Theta^{(l)})^T\delta^{(l+1)} \odot g'(z^{(l)})`.
 
-    The parameters of all modules are packed into one contiguous buffer at construction
-    (see :func:`~minitorch_bp.nn.parameter.pack_parameters`); buffers of intermediate
-    results are reused between steps, while the output of ``forward`` and the input
-    gradient returned by ``backward`` are always new arrays the caller owns.
+    Like every module it is pure: it keeps no buffers between calls and changes none of
+    its children's settings, so the same layers can be put in another ``Sequential``
+    (e.g. ``nn.Sequential(*model, nn.Linear(2, 1))``) without changing this one. A module
+    may appear only once anywhere in the tree (nested containers included).
 
     Args:
         *modules: the layers, in order.
@@ -41,8 +41,8 @@ class Sequential(Module):
             :math:`\frac{1}{m}\delta^{(l)(t)}` under ``reduction="batchmean"`` (the default),
             exactly :math:`\delta^{(l)(t)}` under ``"sum"``, and :math:`\frac{1}{mK}\delta^{(l)(t)}`
             under ``"mean"``. For ``BCELoss`` after a ``Sigmoid``, ``deltas[L] * m`` is
-            :math:`a^{(L)} - y`. The arrays are the ones backward used (not copies) and
-            are overwritten by the next backward.
+            :math:`a^{(L)} - y`. The arrays are the ones backward computed; the next
+            backward makes new ones.
 
     Example:
         >>> model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Sigmoid(), nn.Linear(3, 1, rng=1), nn.Sigmoid())
@@ -60,30 +60,17 @@ class Sequential(Module):
                 raise TypeError(
                     f"Sequential: argument {i} is {type(module).__name__}, not a Module"
                 )
-            for j in range(i):
-                if modules[j] is module:
-                    raise ValueError(
-                        f"Sequential: arguments {j} and {i} are the same {module!r} object;"
-                        " a module caches its forward for backward, so create one per position"
-                    )
-            setattr(self, str(i), module)
+            # Registered directly: one O(n) check of the whole tree follows.
+            self._modules[str(i)] = module
+            object.__setattr__(self, str(i), module)
+        check_unique_modules(self, "Sequential")
         self._layers: tuple[Module, ...] = tuple(modules)
-        last = len(modules) - 1
-        for i, module in enumerate(modules):
-            object.__setattr__(module, "_reuse_output", i < last)
-            object.__setattr__(module, "_reuse_grad_input", i > 0)
-        # NaN and inf are looked for once, at the model's boundary (the first Linear's
-        # output); a later layer's diverged weights show up at the loss, which says so.
-        linears = [mod for mod in modules if isinstance(mod, Linear)]
-        for j, mod in enumerate(linears):
-            object.__setattr__(mod, "_check_finite", j == 0)
         self.deltas: dict[int, Array] = {}
-        # Fixed by the layers, so backward need not search for them on every step.
         self._first_with_params = next(
-            (i for i, mod in enumerate(modules) if mod._parameters or mod._modules), 0
+            (i for i, mod in enumerate(modules) if any(True for _ in mod.named_parameters())),
+            0,
         )
         self._n_linear = sum(isinstance(mod, Linear) for mod in modules)
-        pack_parameters(self.parameters())
 
     def __len__(self) -> int:
         return len(self._layers)
@@ -100,34 +87,47 @@ class Sequential(Module):
             return Sequential(*self._layers[index])
         return self._layers[index]
 
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        shape: tuple[int, ...] | None = tuple(input_shape)
+        for module in self._layers:
+            if shape is None:
+                return None
+            shape = module.output_shape(shape)
+        return shape
+
     def forward(self, x: Array) -> Array:
         for i, module in enumerate(self._layers):
             try:
-                x = module.forward(x)
+                x = module(x)
             except ValueError as exc:
                 raise ValueError(f"Sequential layer {i}: {exc}") from exc
+        if not self._layers:
+            return np.array(x, copy=True)
         return x
 
     @overload
-    def backward(self, grad_output: Array) -> Array: ...
-    @overload
-    def backward(self, grad_output: Array, *, input_grad: Literal[True]) -> Array: ...
+    def backward(self, grad_output: Array) -> None: ...
     @overload
     def backward(self, grad_output: Array, *, input_grad: Literal[False]) -> None: ...
     @overload
+    def backward(self, grad_output: Array, *, input_grad: Literal[True]) -> Array: ...
+    @overload
     def backward(self, grad_output: Array, *, input_grad: bool) -> Array | None: ...
-    def backward(self, grad_output: Array, *, input_grad: bool = True) -> Array | None:
+    def backward(self, grad_output: Array, *, input_grad: bool = False) -> Array | None:
         r"""Run every module's backward in reverse order and record :attr:`deltas`.
+
+        As in PyTorch, where ``loss.backward()`` returns nothing and fills the
+        parameters' ``grad``, the top of a model returns ``None``: the product that would
+        give :math:`\partial J/\partial X` is skipped (the notes stop at
+        :math:`\delta^{(2)}`), saving one matrix product per step.
 
         Args:
             grad_output: :math:`\partial J/\partial a^{(L)}`, usually ``criterion.backward()``.
-            input_grad: if ``False``, the product that would give
-                :math:`\partial J/\partial X` is skipped (the notes stop at
-                :math:`\delta^{(2)}`) and ``None`` is returned; a training step does not
-                need it and saves one matrix product per step.
+            input_grad: ``True`` to compute and return :math:`\partial J/\partial X`, shape
+                :math:`(m, s_1)` (a container holding this one asks for it).
 
         Returns:
-            :math:`\partial J/\partial X`, shape :math:`(m, s_1)`, or ``None``.
+            :math:`\partial J/\partial X` with ``input_grad=True``, else ``None``.
         """
         layers = self._layers
         stop = 0 if input_grad else self._first_with_params
@@ -139,13 +139,23 @@ class Sequential(Module):
             if isinstance(module, Linear):
                 deltas[n_linear + 1] = g
                 n_linear -= 1
-            if i == stop and not input_grad:
-                module.backward_params(g)
-                self.deltas = deltas
-                return None
-            g = module.backward(g)
+            try:
+                if i == stop and not input_grad:
+                    module.backward_params(g)
+                else:
+                    g = module.backward_input(g)
+            except ValueError as exc:
+                raise ValueError(f"Sequential layer {i}: {exc}") from exc
         self.deltas = deltas
-        return g if input_grad else None
+        if not input_grad:
+            return None
+        return np.array(g, copy=True) if not layers else g
+
+    def backward_input(self, grad_output: Array) -> Array:
+        return self.backward(grad_output, input_grad=True)
+
+    def backward_params(self, grad_output: Array) -> None:
+        self.backward(grad_output, input_grad=False)
 
     def summary(self) -> str:
         """Return a table of the layers, their output widths and parameter counts.
@@ -168,3 +178,6 @@ class Sequential(Module):
         dtype = {str(p.dtype) for p in self.parameters()} or {"-"}
         total = f"Total parameters: {self.num_parameters():,} ({', '.join(sorted(dtype))})"
         return "\n".join([lines[0], rule, *lines[1:], rule, total])
+
+    def extra_repr(self) -> str:
+        return ""

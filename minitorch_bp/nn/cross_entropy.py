@@ -3,13 +3,14 @@ r"""Softmax cross-entropy on logits, the multi-class counterpart of the notes' l
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from minitorch_bp.nn import functional as F
-from minitorch_bp.nn.loss import Loss, Reduction
+from minitorch_bp.nn.loss import Loss
 
 Array = NDArray[Any]
 
@@ -50,8 +51,6 @@ class CrossEntropyLoss(Loss):
     Shape:
         - pred: :math:`(m, K)` logits. target: :math:`(m,)` labels or :math:`(m, K)`.
 
-    Caches:
-        The log-probabilities :math:`\log s` (the gradient exponentiates them).
 
     Example:
         >>> ce = CrossEntropyLoss()
@@ -65,17 +64,13 @@ class CrossEntropyLoss(Loss):
         20000.0
     """
 
-    def __init__(self, reduction: Reduction = "batchmean") -> None:
-        super().__init__(reduction)
-        self._log_probs: Array | None = None
-
-    def _prepare_target(self, pred: Array, target: Array) -> Array:
-        m, k = pred.shape
+    def prepare_target(self, shape: tuple[int, ...], dtype: np.dtype[Any], target: Array) -> Array:
+        m, k = shape
         if target.ndim == 1 and target.shape[0] == m and target.dtype.kind in "iu":
             return target
-        if target.shape == pred.shape and target.dtype.kind in "fiub":
-            return target.astype(pred.dtype, copy=False)
-        if target.shape == pred.shape:
+        if target.shape == tuple(shape) and target.dtype.kind in "fiub":
+            return target.astype(dtype, copy=False)
+        if target.shape == tuple(shape):
             raise ValueError(f"CrossEntropyLoss: target has dtype {target.dtype}; expected numbers")
         hint = ""
         if target.ndim == 1 and target.shape[0] == m:
@@ -86,12 +81,12 @@ class CrossEntropyLoss(Loss):
                 + "."
             )
         raise ValueError(
-            f"CrossEntropyLoss: prediction has shape {pred.shape} but target has shape"
+            f"CrossEntropyLoss: prediction has shape {tuple(shape)} but target has shape"
             f" {target.shape}; expected integer class labels of shape ({m},) with values in"
-            f" 0..{k - 1}, or probabilities of the prediction's shape {pred.shape}.{hint}"
+            f" 0..{k - 1}, or probabilities of the prediction's shape {tuple(shape)}.{hint}"
         )
 
-    def _check_values(self, pred: Array, target: Array) -> None:
+    def check_values(self, pred: Array, target: Array) -> None:
         k = pred.shape[1]
         if target.ndim == 1:
             bad = (target < 0) | (target >= k)
@@ -118,16 +113,14 @@ class CrossEntropyLoss(Loss):
                 f" {bad_rows[:5].tolist()} sum to {sums[bad_rows[:5]].tolist()}"
             )
 
-    def _total(self, pred: Array, target: Array) -> float:
+    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
         log_probs = F.log_softmax(pred, axis=1)
-        self._log_probs = log_probs
         if target.ndim == 1:
             return -float(np.add.reduce(log_probs[np.arange(pred.shape[0]), target]))
         return -float(np.vdot(target, log_probs))
 
-    def _grad(self, pred: Array, target: Array, scale: float) -> Array:
-        log_probs = self._log_probs if self._log_probs is not None else F.log_softmax(pred, axis=1)
-        grad = np.exp(log_probs)
+    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
+        grad = F.softmax(pred, 1, out=out)
         if target.ndim == 1:
             grad[np.arange(pred.shape[0]), target] -= 1.0
         else:

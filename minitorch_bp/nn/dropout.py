@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch
+from minitorch_bp._validation import as_batch, as_grad
+from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
 
 Array = NDArray[Any]
@@ -51,6 +52,9 @@ class Dropout(Module):
         array([[1., 1., 1., 1.]])
     """
 
+    config_keys = ("p",)
+    torch_name = "Dropout"
+
     def __init__(self, p: float = 0.5, *, rng: Seed = None) -> None:
         super().__init__()
         if (
@@ -72,45 +76,50 @@ class Dropout(Module):
         self._shape: tuple[int, ...] | None = None
         self._dtype: np.dtype[Any] = np.dtype(np.float64)
 
+    def draw_mask(
+        self,
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+        out: Array | None = None,
+        uniform: Array | None = None,
+    ) -> Array:
+        r"""Draw the scaled mask :math:`r / (1 - p)`, :math:`r_{ij} \sim \text{Bernoulli}(1 - p)`.
+
+        :math:`r_{ij} = [u_{ij} \ge p]` for uniform :math:`u_{ij}`, drawn in float64 whatever
+        ``dtype`` (into ``uniform`` when given), so a float32 and a float64 model with the
+        same seed drop the same units.
+        """
+        u = self.rng.random(shape) if uniform is None else self.rng.random(out=uniform)
+        np.greater_equal(u, self.p, out=u)
+        return np.multiply(u, 1.0 / (1.0 - self.p), out=out, dtype=dtype)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
     def forward(self, x: Array) -> Array:
         z = as_batch(x, "Dropout")
-        a = self._buffer("a", z.shape, z.dtype, self._reuse_output)
         self._shape, self._dtype = z.shape, z.dtype
         if not self.training or self.p == 0.0:
             self._mask = None
-            np.copyto(a, z)
-            return a
-        # The mask never leaves the module, so its buffer is always reused.
-        mask = self._buffer("mask", z.shape, z.dtype, True)
-        keep = self.rng.random(z.shape) >= self.p
-        np.multiply(keep, 1.0 / (1.0 - self.p), out=mask)
-        np.multiply(z, mask, out=a)
+            out: Array = z.copy()
+            return out
+        mask = self.draw_mask(z.shape, z.dtype)
         self._mask = mask
-        return a
+        return np.multiply(z, mask)
 
     def backward(self, grad_output: Array) -> Array:
         if self._shape is None:
             raise RuntimeError("Dropout: backward called before forward")
-        if grad_output.shape != self._shape:
-            raise ValueError(
-                f"Dropout.backward got grad_output of shape {grad_output.shape};"
-                f" expected {self._shape} to match the last forward"
-            )
-        # The gradient keeps the input's dtype, as for every module.
-        out = self._buffer("dx", self._shape, self._dtype, self._reuse_grad_input)
+        g = as_grad(grad_output, self._shape, "Dropout")
         if self._mask is None:
-            np.copyto(out, grad_output)
-        else:
-            np.multiply(grad_output, self._mask, out=out)
-        return out
+            return g.astype(self._dtype)  # a copy, in the module's dtype
+        return np.multiply(g, self._mask, dtype=self._mask.dtype)
 
     @property
     def mask(self) -> Array | None:
         r"""The scaled mask :math:`r/(1-p)` of the last training forward (``None`` if identity)."""
         return self._mask
 
-    def config(self) -> dict[str, Any]:
-        return {"p": self.p}
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    def to_onnx(self, graph: OnnxGraph, x: str) -> str:
+        """Dropout is the identity at inference: ``Identity``."""
+        return graph.node("Identity", [x])

@@ -9,21 +9,20 @@ from numpy.typing import DTypeLike, NDArray
 
 from minitorch_bp._validation import (
     as_batch,
+    as_grad,
     check_finite,
     check_float_dtype,
     check_positive_int,
     finite_sum_of_squares,
 )
+from minitorch_bp.nn import functional as F
 from minitorch_bp.nn import init
+from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
 Seed = int | np.random.Generator | None
-
-
-#: numpy's default ufunc buffer size, in elements (``np.getbufsize()``).
-_UFUNC_BUFFER_ELEMENTS = 8192
 
 
 class Linear(Module):
@@ -61,6 +60,10 @@ class Linear(Module):
         The input :math:`a^{(l)}` (a reference, not a copy), for
         :math:`\partial J / \partial \Theta^{(l)} = \delta^{(l+1)} (a^{(l)})^\top`.
 
+    Checks:
+        Forward refuses an output with NaN or inf, naming the layer and the first bad
+        value of the input or of a parameter (or overflow, when both are finite).
+
     Example:
         >>> layer = Linear(2, 3, rng=0)
         >>> layer.theta.shape
@@ -69,6 +72,9 @@ class Linear(Module):
         >>> layer(np.array([[1.0, 2.0]]))
         array([[ 5., 17., 29.]])
     """
+
+    config_keys = ("in_features", "out_features", "bias", "dtype")
+    torch_name = "Linear"
 
     def __init__(
         self,
@@ -93,8 +99,6 @@ class Linear(Module):
             self.weight, self.bias if bias else np.empty(self.out_features), rng=rng
         )
         self._input: Array | None = None
-        # A Sequential turns this off for every Linear but its first (see there).
-        self._check_finite = True
 
     @property
     def theta(self) -> Array:
@@ -123,7 +127,11 @@ class Linear(Module):
         if self.bias is not None:
             self.bias.data = arr[:, 0]
 
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*tuple(input_shape)[:-1], self.out_features)
+
     def forward(self, x: Array) -> Array:
+        r"""Return :math:`z^{(l+1)} = a^{(l)} W^\top + b`, a new array, and cache :math:`a^{(l)}`."""
         w = self.weight.data
         # The usual input (a 2-D array of the layer's dtype and width) skips as_batch, so
         # the success path builds no message; anything else gets the full checks.
@@ -134,28 +142,13 @@ class Linear(Module):
             and x.shape[1] == self.in_features
         ):
             x = self._check_input(x)
-        z = self._buffer("z", (x.shape[0], self.out_features), w.dtype, self._reuse_output)
-        np.matmul(x, w.T, out=z)
-        if self.bias is not None:
-            self._add_bias(z, self.bias.data)
-        # NaN and inf in x always reach z, so checking the (usually narrower) output is a
-        # cheap stand-in for checking the input; the diagnosis runs only on failure.
-        if self._check_finite and not finite_sum_of_squares(z):
+        z = F.linear(x, w, None if self.bias is None else self.bias.data)
+        # NaN and inf in x or in the parameters always reach z, so checking the (usually
+        # narrower) output stands in for checking them; the diagnosis runs on failure only.
+        if not finite_sum_of_squares(z):
             self._diagnose_non_finite(x, z)
         self._input = x
         return z
-
-    def _add_bias(self, z: Array, b: Array) -> None:
-        # ``z += b`` broadcasts, and numpy's broadcasting ufuncs allocate a transient
-        # buffer of up to 64 KB per call. Above that size, copying b into every row
-        # (np.copyto broadcasts without buffering) and adding two same-shape arrays
-        # keeps a training step free of allocations for one extra cheap pass.
-        if z.size <= _UFUNC_BUFFER_ELEMENTS:
-            z += b
-            return
-        rows = self._buffer("bias_rows", z.shape, z.dtype, True)
-        np.copyto(rows, b)
-        z += rows
 
     def _check_input(self, value: Any) -> Array:
         x = as_batch(value, repr(self))
@@ -183,20 +176,15 @@ class Linear(Module):
             " scale the inputs or lower the learning rate"
         )
 
-    def _cached_input(self, grad_output: Array) -> Array:
+    def _cached_input(self, grad_output: Any) -> tuple[Array, Array]:
         x = self._input
         if x is None:
             raise RuntimeError(f"{self!r}: backward called before forward")
-        expected = (x.shape[0], self.out_features)
-        if grad_output.shape != expected:
-            raise ValueError(
-                f"{self!r}.backward got grad_output of shape {grad_output.shape};"
-                f" expected {expected} to match the last forward"
-            )
-        return x
+        g = as_grad(grad_output, (x.shape[0], self.out_features), repr(self))
+        return x, g
 
     def backward_params(self, grad_output: Array) -> None:
-        r"""Accumulate :math:`\partial J/\partial W = \delta^{(l+1)\top} a^{(l)}` and the bias sum.
+        r"""Add :math:`\partial J/\partial W = \delta^{(l+1)\top} a^{(l)}` and the bias sum to the gradients.
 
         This is step 5 of the notes' algorithm, vectorised:
         :math:`\Delta^{(l)} := \Delta^{(l)} + \delta^{(l+1)} (a^{(l)})^T` summed over the
@@ -204,39 +192,37 @@ class Linear(Module):
         :math:`\sum`"). With the default ``batchmean`` loss ``grad_output`` already carries
         the :math:`1/m`, so ``weight.grad`` is :math:`\frac{1}{m}\Delta^{(l)}_{:,1:}`.
         """
-        x = self._cached_input(grad_output)
-        inv_m = 1.0 / x.shape[0]
-        w = self.weight
-        target = w.grad_target()
-        if target is not None:
-            np.matmul(grad_output.T, x, out=target)
-            w.mark_written()
-        else:
-            w.accumulate_grad(grad_output.T @ x)
-        w.inv_m += inv_m
-        b = self.bias
-        if b is not None:
-            target = b.grad_target()
-            if target is not None:
-                np.add.reduce(grad_output, axis=0, out=target)
-                b.mark_written()
-            else:
-                b.accumulate_grad(np.add.reduce(grad_output, axis=0))
-            b.inv_m += inv_m
+        x, g = self._cached_input(grad_output)
+        self.weight.grad += g.T @ x
+        if self.bias is not None:
+            self.bias.grad += g.sum(axis=0)
 
     def backward(self, grad_output: Array) -> Array:
-        r"""Accumulate the parameter gradients and return :math:`\delta^{(l+1)} W`.
+        r"""Add the parameter gradients and return :math:`\delta^{(l+1)} W`.
 
         The returned :math:`\partial J / \partial a^{(l)}` is the notes'
         :math:`(\Theta^{(l)})^T \delta^{(l+1)}` without the bias row; the activation
         before this layer multiplies it by :math:`g'(z^{(l)})` to give :math:`\delta^{(l)}`.
         """
         self.backward_params(grad_output)
-        w = self.weight.data
-        m = grad_output.shape[0]
-        dx = self._buffer("dx", (m, self.in_features), w.dtype, self._reuse_grad_input)
-        np.matmul(grad_output, w, out=dx)
-        return dx
+        return np.asarray(grad_output) @ self.weight.data
+
+    def to_onnx(self, graph: OnnxGraph, x: str) -> str:
+        """``Gemm(x, W, b, transB=1)``: :math:`z = x W^\top + b` with ``W`` as stored here."""
+        inputs = [x, graph.constant(self.weight.data, "weight")]
+        if self.bias is not None:
+            inputs.append(graph.constant(self.bias.data, "bias"))
+        return graph.node("Gemm", inputs, transB=1)
+
+    @classmethod
+    def from_torch_kwargs(cls, module: Any) -> dict[str, Any]:
+        """The arguments of the ``Linear`` equivalent to ``torch.nn.Linear`` ``module``."""
+        return {
+            "in_features": int(module.in_features),
+            "out_features": int(module.out_features),
+            "bias": module.bias is not None,
+            "dtype": str(module.weight.dtype).replace("torch.", ""),
+        }
 
     def config(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,8 @@ No loss adds the :math:`\lambda` term: the optimizer does (see :func:`l2_penalty
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,28 +30,9 @@ Array = NDArray[Any]
 Reduction = Literal["batchmean", "sum", "mean"]
 
 #: Lower bound on :math:`\log p` in :class:`BCELoss`, as in PyTorch.
-LOG_CLAMP = -100.0
+LOG_CLAMP = F.LOG_CLAMP
 #: Floor on :math:`a(1-a)` in the gradient of :class:`BCELoss`, as in PyTorch.
-GRAD_EPS = 1e-12
-
-
-def _clamped_log(p: Array, out: Array) -> Array:
-    """Write max(log p, LOG_CLAMP) into ``out`` without evaluating log(0) (which warns).
-
-    In float64, e^-100 is a normal number, so flooring p there first is exact and fast.
-    In float32 it is subnormal and its log is off by 0.03, so the clamp is applied to
-    the log instead, skipping the zeros.
-    """
-    if p.dtype == np.float64:
-        np.maximum(p, _EXP_LOG_CLAMP, out=out)
-        return np.log(out, out=out)
-    out.fill(LOG_CLAMP)
-    np.log(p, out=out, where=p > 0)
-    return np.maximum(out, LOG_CLAMP, out=out)
-
-
-_EXP_LOG_CLAMP = float(np.exp(LOG_CLAMP))
-
+GRAD_EPS = F.GRAD_EPS
 
 #: Added to a non-finite prediction's message: with a finite input, a weight diverged.
 PREDICTION_HINT = (
@@ -60,11 +42,27 @@ PREDICTION_HINT = (
 
 
 class Loss:
-    """Base class of the losses: validation, the reduction and the cached batch.
+    r"""Base class of the losses: validation, the reduction and the cached batch.
+
+    ``criterion(pred, target)`` checks both, keeps references to them and returns
+    :math:`J`; ``criterion.backward()`` returns a new array
+    :math:`\partial J/\partial\,\text{pred}` for that call. A subclass gives the
+    unreduced sum :meth:`total` and its scaled gradient :meth:`gradient` (both also used
+    by :mod:`minitorch_bp.engine` on buffers it reuses) and, if needed, its own target
+    and value checks.
 
     Args:
         reduction: ``"batchmean"`` (default), ``"sum"`` or ``"mean"``.
+
+    Attributes:
+        m: the number of examples (rows) of the last call, the notes' :math:`m`.
     """
+
+    #: How many arrays shaped like the prediction :meth:`total` can work in.
+    scratch_arrays: ClassVar[int] = 0
+    #: True when :meth:`check_values` refuses NaN and inf itself (a range check on the
+    #: minimum and maximum does), so the separate finiteness passes are skipped.
+    range_check_finds_non_finite: ClassVar[bool] = False
 
     def __init__(self, reduction: Reduction = "batchmean") -> None:
         if reduction not in get_args(Reduction):
@@ -73,64 +71,61 @@ class Loss:
                 f" {get_args(Reduction)}"
             )
         self.reduction: Reduction = reduction
+        self.m = 0
         self._pred: Array | None = None
         self._target: Array | None = None
         self._scale = 1.0
-        self._buffers: dict[str, Array] = {}
-
-    def _buffer(self, key: str, like: Array) -> Array:
-        """A scratch array shaped like ``like``, reused from call to call (never returned)."""
-        buf = self._buffers.get(key)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = self._buffers[key] = np.empty_like(like)
-        return buf
 
     def __call__(self, pred: Array, target: Any) -> float:
         """Return the reduced loss of ``pred`` against ``target`` and cache both."""
         name = type(self).__name__
         pred = as_batch(pred, name, "prediction")
-        target_arr = self._prepare_target(pred, np.asarray(target))
-        if not self._range_check_finds_non_finite:
+        if pred.shape[0] == 0:
+            raise ValueError(f"{name}: the batch has 0 rows; a loss needs at least one example")
+        target_arr = self.prepare_target(pred.shape, pred.dtype, np.asarray(target))
+        if not self.range_check_finds_non_finite:
             check_finite(pred, name, "prediction", hint=PREDICTION_HINT)
             check_finite(target_arr, name, "target")
-        self._check_values(pred, target_arr)
-        m, k = pred.shape
-        self._scale = {"batchmean": 1.0 / m, "sum": 1.0, "mean": 1.0 / (m * k)}[self.reduction]
+        self.check_values(pred, target_arr)
+        self.m = pred.shape[0]
+        self._scale = self.scale(*pred.shape)
         self._pred, self._target = pred, target_arr
-        return self._scale * self._total(pred, target_arr)
+        return self._scale * self.total(pred, target_arr)
 
     def backward(self) -> Array:
-        """Return :math:`\\partial J / \\partial \\text{pred}` for the last call."""
+        r"""Return :math:`\partial J / \partial \text{pred}` for the last call (a new array)."""
         if self._pred is None or self._target is None:
             raise RuntimeError(f"{type(self).__name__}: backward called before the loss")
-        return self._grad(self._pred, self._target, self._scale)
+        return self.gradient(self._pred, self._target, self._scale)
 
-    def _prepare_target(self, pred: Array, target: Array) -> Array:
+    def scale(self, m: int, k: int) -> float:
+        """The reduction's factor: :math:`1/m` (batchmean), 1 (sum) or :math:`1/(mK)` (mean)."""
+        return {"batchmean": 1.0 / m, "sum": 1.0, "mean": 1.0 / (m * k)}[self.reduction]
+
+    def prepare_target(self, shape: tuple[int, ...], dtype: np.dtype[Any], target: Array) -> Array:
         """Check the target's shape and kind and return it in the prediction's dtype.
 
         The default wants the prediction's exact shape; a subclass with other target
-        forms (class labels) overrides this hook.
+        forms (class labels) overrides this.
         """
         name = type(self).__name__
-        check_same_shape(pred, target, name)
+        check_same_shape(shape, target, name)
         if target.dtype.kind not in "fiub":
             raise ValueError(f"{name}: target has dtype {target.dtype}; expected numbers")
-        if target.dtype != pred.dtype:
+        if target.dtype != dtype:
             # Targets follow the prediction's dtype so float32 stays float32.
-            target = target.astype(pred.dtype)
+            target = target.astype(dtype)
         return target
 
-    #: True when :meth:`_check_values` refuses NaN and inf itself (a range check on the
-    #: minimum and maximum does), so the separate finiteness passes are skipped.
-    _range_check_finds_non_finite = False
+    def check_values(self, pred: Array, target: Array) -> None:
+        """Refuse values outside the loss's domain (nothing by default)."""
 
-    def _check_values(self, pred: Array, target: Array) -> None:
-        """Hook for value-range checks of subclasses."""
-
-    def _total(self, pred: Array, target: Array) -> float:
+    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        r"""The unreduced sum :math:`\sum_i\sum_k \ell_{ik}`, in ``scratch`` arrays if given."""
         raise NotImplementedError
 
-    def _grad(self, pred: Array, target: Array, scale: float) -> Array:
+    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
+        r""":math:`\text{scale}\cdot\partial(\sum\ell)/\partial\,\text{pred}`, written into ``out`` if given."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -162,15 +157,13 @@ class MSELoss(Loss):
                [ 0. ]])
     """
 
-    def _total(self, pred: Array, target: Array) -> float:
-        diff = np.subtract(pred, target, out=self._buffer("diff", pred))
-        return 0.5 * float(np.vdot(diff, diff))
+    scratch_arrays = 1
 
-    def _grad(self, pred: Array, target: Array, scale: float) -> Array:
-        grad = np.subtract(pred, target)
-        if scale != 1.0:
-            grad *= scale
-        return grad
+    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        return F.mse_total(pred, target, scratch[0] if scratch else None)
+
+    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
+        return F.mse_grad(pred, target, scale, out=out)
 
 
 class BCELoss(Loss):
@@ -186,14 +179,16 @@ class BCELoss(Loss):
     Gradient:
         :math:`\partial J/\partial a = \text{scale}\,\frac{a - y}{a(1 - a)}`, which the
         notes write :math:`\frac{y-1}{a-1} - \frac{y}{a}`. Through a :class:`Sigmoid` it
-        becomes :math:`\delta^{(L)} = a^{(L)} - y`; the returned array is a
-        :class:`~minitorch_bp.nn.functional.ProbabilityGrad`, so that Sigmoid computes
-        :math:`a - y` directly.
+        becomes the notes' :math:`\delta^{(L)} = a^{(L)} - y`.
 
     Numerics:
         As in PyTorch, each log is clamped at :data:`LOG_CLAMP` = -100 (so
         :math:`a = 0` with :math:`y = 1` costs 100, not inf), and the denominator
-        :math:`a(1-a)` of the gradient is floored at :data:`GRAD_EPS` = 1e-12.
+        :math:`a(1-a)` of the gradient is floored at :data:`GRAD_EPS` = 1e-12, so where a
+        sigmoid has saturated (:math:`a(1-a) < 10^{-12}`) the chain gives less than
+        :math:`a - y`. :class:`BCEWithLogitsLoss`, and the engine of
+        :func:`~minitorch_bp.train.compile_step` when a ``Sigmoid`` feeds this loss, give
+        exactly :math:`a - y`.
 
     Args:
         reduction: ``"batchmean"`` (default), ``"sum"`` or ``"mean"``.
@@ -207,40 +202,29 @@ class BCELoss(Loss):
         0.328504
     """
 
-    _range_check_finds_non_finite = True
+    scratch_arrays = 2
+    range_check_finds_non_finite = True
 
-    def _check_values(self, pred: Array, target: Array) -> None:
-        for name, arr in (("prediction", pred), ("target", target)):
-            lo, hi = float(arr.min()), float(arr.max())
-            if not (lo >= 0.0 and hi <= 1.0):  # also false for NaN
-                check_finite(
-                    arr, "BCELoss", name, hint=PREDICTION_HINT if name == "prediction" else ""
-                )
-                hint = " (pass logits to BCEWithLogitsLoss instead)" if name == "prediction" else ""
-                raise ValueError(
-                    f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}{hint}"
-                )
+    def check_values(self, pred: Array, target: Array) -> None:
+        self.check_probabilities(pred, "prediction")
+        self.check_probabilities(target, "target")
 
-    def _total(self, pred: Array, target: Array) -> float:
-        log_a = _clamped_log(pred, self._buffer("log_a", pred))
-        one_minus = self._buffer("one_minus", pred)
-        log_1ma = _clamped_log(np.subtract(1.0, pred, out=one_minus), self._buffer("log_1ma", pred))
-        # The notes' form term by term; folding it into y(log a - log(1-a)) + log(1-a)
-        # would cancel catastrophically when a is close to 1.
-        one_minus_y = np.subtract(1.0, target, out=one_minus)
-        return -float(np.vdot(target, log_a) + np.vdot(one_minus_y, log_1ma))
+    def check_probabilities(self, arr: Array, name: str) -> None:
+        """Refuse values outside [0, 1] (NaN and inf included), naming ``name``."""
+        lo, hi = float(arr.min()), float(arr.max())
+        if not (lo >= 0.0 and hi <= 1.0):  # also false for NaN
+            check_finite(arr, "BCELoss", name, hint=PREDICTION_HINT if name == "prediction" else "")
+            hint = " (pass logits to BCEWithLogitsLoss instead)" if name == "prediction" else ""
+            raise ValueError(
+                f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}{hint}"
+            )
 
-    def _grad(self, pred: Array, target: Array, scale: float) -> Array:
-        # δ = scale·(a − y) first: a Sigmoid that produced ``pred`` returns it as is.
-        delta = np.subtract(pred, target, out=self._buffer("delta", pred))
-        if scale != 1.0:
-            delta *= scale
-        denom = np.subtract(1.0, pred, out=self._buffer("denom", pred))
-        denom *= pred
-        np.maximum(denom, GRAD_EPS, out=denom)
-        grad = np.divide(delta, denom).view(F.ProbabilityGrad)
-        grad.source, grad.target, grad.scale, grad.delta = pred, target, scale, delta
-        return grad
+    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        pair = (scratch[0], scratch[1]) if len(scratch) >= 2 else None
+        return F.bce_total(pred, target, pair)
+
+    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
+        return F.bce_grad(pred, target, scale, out=out)
 
 
 class BCEWithLogitsLoss(Loss):
@@ -251,7 +235,7 @@ class BCEWithLogitsLoss(Loss):
 
     computed with ``np.logaddexp`` so it stays finite for :math:`|z|` up to 1e4 and beyond,
     with no warnings. The gradient is the notes' :math:`\delta^{(L)} = g(z^{(L)}) - y`
-    times the reduction's scale.
+    times the reduction's scale, exact at any :math:`z`.
 
     Example:
         >>> loss = BCEWithLogitsLoss(reduction="sum")
@@ -261,19 +245,21 @@ class BCEWithLogitsLoss(Loss):
         20000.0
     """
 
-    def _check_values(self, pred: Array, target: Array) -> None:
+    scratch_arrays = 1
+
+    def check_values(self, pred: Array, target: Array) -> None:
         lo, hi = float(target.min()), float(target.max())
         if lo < 0.0 or hi > 1.0:
             raise ValueError(
                 f"BCEWithLogitsLoss: target values must lie in [0, 1]; got min {lo}, max {hi}"
             )
 
-    def _total(self, pred: Array, target: Array) -> float:
-        softplus = np.logaddexp(0.0, pred)
+    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        softplus = np.logaddexp(0.0, pred, out=scratch[0] if scratch else None)
         return float(np.add.reduce(softplus, axis=None) - np.vdot(target, pred))
 
-    def _grad(self, pred: Array, target: Array, scale: float) -> Array:
-        grad = F.sigmoid(pred, out=np.empty_like(pred))
+    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
+        grad = F.sigmoid(pred, out=out)
         grad -= target
         if scale != 1.0:
             grad *= scale

@@ -1,21 +1,42 @@
-"""The ``Module`` base class: the forward/backward contract every layer follows.
+r"""The ``Module`` base class: the forward/backward contract every layer follows.
 
-A module computes ``y = forward(x)`` for a batch ``x`` of shape ``(m, features)`` (one
-example per row) and caches what its backward needs. ``backward(grad_output)`` takes
-:math:`\\partial J / \\partial y`, accumulates the gradients of its parameters and returns
-:math:`\\partial J / \\partial x`. There is no autograd graph: a ``Sequential`` calls the
-backward methods in reverse order, which is the notes' δ chain.
+A module computes ``y = forward(x)`` for a batch ``x`` (one example per row) and keeps
+what its backward needs. ``backward(grad_output)`` takes :math:`\partial J/\partial y`,
+adds the gradients of its own parameters into their ``grad`` and returns
+:math:`\partial J/\partial x`. There is no autograd graph: a container calls its
+children's backward in reverse order, which is the notes' δ chain.
+
+The contract, for every module:
+
+- ``forward`` returns a new array that the caller owns; no later call writes into it.
+- ``backward`` returns a plain ``np.ndarray`` computed from the values of
+  ``grad_output`` and the module's own cache only; it never looks at what produced
+  ``grad_output``.
+- A module reads and writes no other module's private state, so putting modules in a
+  new container never changes an old one.
+- The cache holds references (not copies) to the last forward's input and output:
+  modifying them in place before ``backward`` changes the gradient (PyTorch raises an
+  error there; numpy arrays cannot tell).
+
+A *layer* (no children) returns :math:`\partial J/\partial x` from ``backward``. A
+*container* (``Sequential``) is the top of a model: like PyTorch's ``loss.backward()`` its
+``backward`` returns nothing unless asked (``input_grad=True``), since no training step
+needs :math:`\partial J/\partial X`. A container asks its children with
+:meth:`Module.backward_input` and, for the first child with parameters,
+:meth:`Module.backward_params`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import Self
 
+from minitorch_bp.nn import registry
+from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
@@ -26,72 +47,151 @@ class Module:
 
     Subclasses implement :meth:`forward` and :meth:`backward`. Assigning a
     :class:`Parameter` or a ``Module`` to an attribute registers it, so
-    :meth:`parameters`, :meth:`state_dict` and :meth:`zero_grad` find it.
+    :meth:`parameters`, :meth:`state_dict` and :meth:`zero_grad` find it. A module may
+    appear only once in a tree (its cache holds one forward): assigning one that is
+    already inside this module raises ``ValueError`` with both paths.
+
+    Class attributes:
+        config_keys: the constructor arguments that rebuild the module, read from the
+            attributes of the same names by :meth:`config` (checkpoints store them) and
+            shown by ``repr``. PyTorch's argument names, so converters pass them on.
+        torch_name: the ``torch.nn`` class that computes the same thing from the same
+            arguments and parameter names (``None``: none does).
+        abstract: ``True`` on base classes that are not layers themselves (they are
+            left out of the registry of layer types).
 
     Attributes:
         training: ``True`` after :meth:`train` (the default), ``False`` after :meth:`eval`.
     """
 
+    abstract: ClassVar[bool] = True
+    config_keys: ClassVar[tuple[str, ...]] = ()
+    torch_name: ClassVar[str | None] = None
+
     training: bool
-    _reuse_output: bool
-    _reuse_grad_input: bool
     _parameters: dict[str, Parameter]
     _modules: dict[str, Module]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "abstract" not in cls.__dict__:
+            cls.abstract = False
+        registry.register(cls)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
-        # A container sets these when a module's output (or input gradient) never leaves
-        # it, so the module may reuse one buffer across steps instead of allocating.
-        object.__setattr__(self, "_reuse_output", False)
-        object.__setattr__(self, "_reuse_grad_input", False)
-        object.__setattr__(self, "_buffers", {})
 
     def __setattr__(self, name: str, value: Any) -> None:
         # One isinstance on the hot path (caches are set on every forward).
         if isinstance(value, (Parameter, Module)):
             if isinstance(value, Parameter):
+                self._modules.pop(name, None)
                 self._parameters[name] = value
             else:
+                self._check_new_child(name, value)
+                self._parameters.pop(name, None)
                 self._modules[name] = value
+        elif name in self._parameters or name in self._modules:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
         object.__setattr__(self, name, value)
+
+    def _check_new_child(self, name: str, child: Module) -> None:
+        """Refuse ``child`` if it, or a module inside it, is already in this tree."""
+        here: dict[int, str] = {}
+        for path, module in _walk(self, ""):
+            if not (path == name or path.startswith(name + ".")):  # the slot being replaced
+                here.setdefault(id(module), path or "(itself)")
+        for sub_path, module in _walk(child, name):
+            if id(module) in here:
+                raise duplicate_module_error(
+                    type(self).__name__, module, here[id(module)], sub_path
+                )
 
     # ----------------------------------------------------------------- the contract
     def forward(self, x: Array) -> Array:
-        """Compute the output for a batch ``x`` and cache what :meth:`backward` needs."""
+        """Compute the output for a batch ``x`` and keep what :meth:`backward` needs."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
-    def backward(self, grad_output: Array) -> Array:
-        """Accumulate parameter gradients and return :math:`\\partial J / \\partial x`."""
+    def backward(self, grad_output: Array) -> Array | None:
+        r"""Add the parameters' gradients and return :math:`\partial J/\partial x`.
+
+        Layers return an array; containers return ``None`` unless asked (see the
+        module docstring).
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
-    def backward_params(self, grad_output: Array) -> None:
-        """Accumulate parameter gradients only; the input gradient is not needed.
+    def backward_input(self, grad_output: Array) -> Array:
+        r"""Run :meth:`backward` and return :math:`\partial J/\partial x`, always an array.
 
-        A container calls this on its first module with parameters when the caller
-        does not ask for :math:`\\partial J / \\partial X`. Layers may override it to skip
-        that product; the default runs :meth:`backward` and drops the result.
+        Containers call this on their children. A layer's ``backward`` already returns
+        the array; a container overrides this to ask for it.
+        """
+        grad_input = self.backward(grad_output)
+        if grad_input is None:
+            raise TypeError(
+                f"{type(self).__name__}.backward returned None; a layer's backward must"
+                " return the gradient with respect to its input"
+            )
+        return grad_input
+
+    def backward_params(self, grad_output: Array) -> None:
+        r"""Add the parameters' gradients only; :math:`\partial J/\partial x` is not needed.
+
+        A container calls this on its first child with parameters when no one asks for
+        :math:`\partial J/\partial X` (the notes stop at :math:`\delta^{(2)}`). The
+        default runs :meth:`backward`; a layer whose input gradient costs a product of
+        its own (``Linear``) skips it.
         """
         self.backward(grad_output)
 
     def __call__(self, x: Array) -> Array:
         return self.forward(x)
 
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The shape :meth:`forward` returns for an input of ``input_shape``; ``None``: unknown.
+
+        Layers whose output has the input's shape (activations, dropout) or a shape fixed
+        by their arguments (``Linear``) say so; ``summary()`` and the engine's planning read
+        it without running the layer.
+        """
+        return None
+
     # ----------------------------------------------------------------- structure
     def children(self) -> Iterator[Module]:
         """Iterate over the direct sub-modules, in registration order."""
         return iter(self._modules.values())
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Iterate over ``(name, sub-module)`` pairs of the direct sub-modules."""
+        return iter(self._modules.items())
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Iterate over ``(path, module)`` for this module and every module inside it.
+
+        The module itself comes first with path ``prefix`` (``""`` by default), then its
+        children depth first, with dotted paths (``"0"``, ``"1.0"``...), as in PyTorch.
+        """
+        return _walk(self, prefix)
+
+    def modules(self) -> Iterator[Module]:
+        """Iterate over this module and every module inside it (see :meth:`named_modules`)."""
+        return (module for _, module in _walk(self, ""))
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Iterate over ``(name, parameter)`` pairs: own parameters first, then children's.
 
-        Names are dotted paths as in PyTorch (``"0.weight"``, ``"0.bias"``, ...).
+        Names are dotted paths as in PyTorch (``"0.weight"``, ``"0.bias"``, ...). A
+        parameter shared by two layers is listed once, under its first name.
         """
-        for name, p in self._parameters.items():
-            yield prefix + name, p
-        for name, child in self._modules.items():
-            yield from child.named_parameters(prefix + name + ".")
+        seen: set[int] = set()
+        for path, module in _walk(self, ""):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield prefix + (f"{path}.{name}" if path else name), p
 
     def parameters(self) -> list[Parameter]:
         """Return the parameters in layer order: W1, b1, W2, b2, ... (the course's order)."""
@@ -102,15 +202,14 @@ class Module:
         return sum(p.size for p in self.parameters())
 
     def zero_grad(self) -> None:
-        """Set every parameter's ``grad`` to zeros (see :meth:`Parameter.zero_grad`)."""
+        """Set every parameter's ``grad`` to zeros."""
         for p in self.parameters():
             p.zero_grad()
 
     def train(self, mode: bool = True) -> Self:
         """Set training mode (``Dropout`` is active) on this module and its children."""
-        object.__setattr__(self, "training", mode)
-        for child in self.children():
-            child.train(mode)
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
         return self
 
     def eval(self) -> Self:
@@ -163,31 +262,35 @@ class Module:
         for p, value in staged:
             np.copyto(p.data, value, casting="unsafe")
 
-    # ----------------------------------------------------------------- buffers
-    def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype[Any], reuse: bool) -> Array:
-        """Return an uninitialised array; the same one each step when ``reuse`` is set."""
-        if not reuse:
-            return np.empty(shape, dtype=dtype)
-        buffers: dict[str, Array] = self.__dict__["_buffers"]
-        buf = buffers.get(key)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = np.empty(shape, dtype=dtype)
-            buffers[key] = buf
-        return buf
-
     # ----------------------------------------------------------------- rebuilding
     def config(self) -> dict[str, Any]:
         """Return the constructor arguments that rebuild this module (JSON-able values).
 
         ``type(module)(**module.config())`` makes a module of the same shape; checkpoints
-        store this next to the parameters. Subclasses with arguments override it.
+        store this next to the parameters. The default reads :attr:`config_keys`.
         """
-        return {}
+        return {key: getattr(self, key) for key in self.config_keys}
+
+    # ----------------------------------------------------------------- export
+    @classmethod
+    def from_torch_kwargs(cls, module: Any) -> dict[str, Any]:
+        """The constructor arguments equivalent to the ``torch.nn`` module ``module``.
+
+        The default reads :attr:`config_keys` from it (PyTorch's names, PyTorch's values).
+        """
+        return {key: getattr(module, key) for key in cls.config_keys}
+
+    def to_onnx(self, graph: OnnxGraph, x: str) -> str:
+        """Add this module's computation to an ONNX graph; return the name of its output.
+
+        Layers that have an ONNX form override this (see :class:`~minitorch_bp.nn.export.OnnxGraph`).
+        """
+        raise ValueError(f"{type(self).__name__} has no ONNX export")
 
     # ----------------------------------------------------------------- printing
     def extra_repr(self) -> str:
-        """The text inside the parentheses of ``repr``; subclasses override it."""
-        return ""
+        """The text inside the parentheses of ``repr``; by default the :meth:`config`."""
+        return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
 
     def __repr__(self) -> str:
         children = list(self._modules.items())
@@ -199,3 +302,32 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _walk(module: Module, prefix: str) -> Iterator[tuple[str, Module]]:
+    """Every module of the tree with its dotted path, depth first, duplicates included."""
+    stack = [(prefix, module)]
+    while stack:
+        path, current = stack.pop()
+        yield path, current
+        children = list(current._modules.items())
+        for name, child in reversed(children):
+            stack.append((f"{path}.{name}" if path else name, child))
+
+
+def duplicate_module_error(who: str, module: Module, first: str, second: str) -> ValueError:
+    """The error for a module found at two places of one tree."""
+    return ValueError(
+        f"{who}: the same {type(module).__name__} object is at {first!r} and {second!r};"
+        " a module keeps one forward for its backward, so create one per position"
+        " (to share weights, share the Parameter or the layer between two models)"
+    )
+
+
+def check_unique_modules(root: Module, who: str) -> None:
+    """Raise ``ValueError`` if a module appears twice anywhere in ``root``'s tree (O(n))."""
+    seen: dict[int, str] = {}
+    for path, module in _walk(root, ""):
+        first = seen.setdefault(id(module), path)
+        if first != path:
+            raise duplicate_module_error(who, module, first, path)

@@ -1,4 +1,19 @@
-r"""The notes' L2 regularisation: the :math:`\frac{\lambda}{2m}\sum\Theta^2` term of :math:`J(\Theta)`."""
+r"""The one λ rule: the notes' :math:`\frac{\lambda}{2m}\sum\Theta^2` term of :math:`J(\Theta)` and its gradient.
+
+Which parameters decay, what the penalty is and what it adds to the gradient are decided
+here and nowhere else; every optimizer, :func:`~minitorch_bp.train.fit`,
+:func:`~minitorch_bp.train.evaluate`, :func:`~minitorch_bp.gradcheck` and the engine call
+these functions, so the logged :math:`J(\Theta)` is always the objective being minimised.
+
+- A parameter decays when ``p.regularized`` is ``True`` (weights by default; biases, the
+  notes' :math:`j = 0` column, are created with ``regularized=False``). A user's own layer
+  gets weight decay for its ``Parameter`` without doing anything: the flag is all there is.
+- The penalty is :math:`\frac{\lambda}{2m}\sum_{\text{decaying}}\Theta^2` and its gradient
+  :math:`\frac{\lambda}{m}\Theta`, so :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for
+  weights and :math:`\frac{1}{m}\Delta` for biases.
+- :math:`m` is always passed explicitly: the number of examples in the batch the loss saw
+  (``len(X)``), as in scikit-learn's MLP.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import check_nonnegative
+from minitorch_bp._validation import check_batch_size, check_nonnegative
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
@@ -19,13 +34,23 @@ def _params(model: Module | Iterable[Parameter]) -> list[Parameter]:
     return model.parameters() if isinstance(model, Module) else list(model)
 
 
+def decays(p: Parameter) -> bool:
+    """Whether the λ term covers ``p``: the one place that reads ``Parameter.regularized``."""
+    return p.regularized
+
+
+def l2_coefficient(p: Parameter, l2: float, m: int) -> float:
+    r"""Return :math:`\lambda/m` if ``p`` decays, else 0: the factor of :math:`\Theta` in :math:`D`."""
+    return l2 / m if l2 and decays(p) else 0.0
+
+
 def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: int) -> float:
     r"""Return :math:`\frac{\lambda}{2m}\sum_{l=1}^{L-1}\sum_{i=1}^{s_l}\sum_{j=1}^{s_{l+1}}(\Theta^{(l)}_{ji})^2`.
 
-    Only weights count (parameters with ``regularized=True``): the bias column
-    :math:`j = 0` of each :math:`\Theta^{(l)}` is left out, as in the notes. The notes'
-    full cost is ``criterion(model(X), Y) + l2_penalty(model, l2, m)``, and its gradient
-    is exactly what :class:`~minitorch_bp.optim.SGD` with ``l2=λ`` applies.
+    Only parameters that decay count (see :func:`decays`): the bias column :math:`j = 0`
+    of each :math:`\Theta^{(l)}` is left out, as in the notes. The notes' full cost is
+    ``criterion(model(X), Y) + l2_penalty(model, l2, len(X))``, and its gradient is what
+    every optimizer with ``l2=λ`` applies when stepped with ``m=len(X)``.
 
     Args:
         model: a module, or an iterable of parameters.
@@ -39,29 +64,39 @@ def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: int) -> float:
         >>> l2_penalty(layer, l2=1.0, m=5)          # 1/(2*5) * (1 + 4)
         0.5
     """
-    check_l2(l2, "l2_penalty")
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise ValueError(f"l2_penalty: m={m!r} must be a positive integer (the batch size)")
-    if l2 == 0:
+    lam = check_l2(l2, "l2_penalty")
+    m = check_batch_size(m, "l2_penalty")
+    if lam == 0:
         return 0.0
-    total = sum(float(np.vdot(p.data, p.data)) for p in _params(model) if p.regularized)
-    return l2 / (2.0 * m) * total
+    total = sum(float(np.vdot(p.data, p.data)) for p in _params(model) if decays(p))
+    return lam / (2.0 * m) * total
 
 
-def l2_gradient(p: Parameter, l2: float) -> Array:
-    r"""Return the notes' :math:`D` for one parameter: ``grad + (λ·inv_m)·data`` for weights.
+def l2_gradient(p: Parameter, l2: float, m: int) -> Array:
+    r"""Return the notes' :math:`D` for one parameter: ``grad + (λ/m)·data`` if it decays, else ``grad``.
 
-    With one backward over a batch of :math:`m` examples, ``p.grad`` is
-    :math:`\frac{1}{m}\Delta` and ``p.inv_m`` is :math:`\frac{1}{m}`, so this is
-    :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for weights and
-    :math:`\frac{1}{m}\Delta` for biases (the notes' :math:`j = 0` case). A new array.
+    After one backward over a batch of :math:`m` examples with the default ``batchmean``
+    loss, ``p.grad`` is :math:`\frac{1}{m}\Delta`, so this is
+    :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for weights and :math:`\frac{1}{m}\Delta`
+    for biases (the notes' :math:`j = 0` case). A new array.
+
+    Example:
+        >>> from minitorch_bp import nn
+        >>> p = nn.Parameter(np.array([2.0]))
+        >>> p.grad = [0.5]
+        >>> l2_gradient(p, l2=3.0, m=4)   # 0.5 + 3/4 * 2
+        array([2.])
     """
+    lam = check_l2(l2, "l2_gradient")
+    c = l2_coefficient(p, lam, check_batch_size(m, "l2_gradient"))
     out: Array = p.grad.copy()
-    if l2 != 0 and p.regularized:
-        out += (l2 * p.inv_m) * p.data
+    if c:
+        out += c * p.data
     return out
 
 
 def check_l2(l2: Any, who: str) -> float:
     """Return ``l2`` as a float if it is a finite number >= 0, else raise ``ValueError``."""
+    if isinstance(l2, bool):
+        raise ValueError(f"{who}: l2={l2!r} must be a finite number >= 0 (the notes' λ)")
     return check_nonnegative(l2, "l2", who, hint=" (the notes' λ)")

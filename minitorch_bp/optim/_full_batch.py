@@ -27,7 +27,7 @@ class FullBatchOptimizer(Optimizer):
         J(\Theta) = \text{closure}() + \frac{\lambda}{2m}\sum W^2, \qquad
         \nabla J = \frac{1}{m}\Delta + \frac{\lambda}{m} W \ \text{(weights)},
 
-    with :math:`\frac{1}{m}` the ``inv_m`` that backward recorded. The search works on the
+    with :math:`m` the batch size given to :meth:`step` (``step(closure, m=len(X))``). The search works on the
     unrolled parameter vector (the course's ``nn_params``) in float64 and writes each trial
     point back into the parameters in their own dtype.
 
@@ -48,9 +48,8 @@ class FullBatchOptimizer(Optimizer):
         max_iter: int,
         tolerance_grad: float,
         tolerance_change: float,
-        regularize_bias: bool,
     ) -> None:
-        super().__init__(params, lr=1.0, l2=l2, regularize_bias=regularize_bias)
+        super().__init__(params, lr=1.0, l2=l2)
         name = type(self).__name__
         self.max_iter = check_positive_int(max_iter, "max_iter", name)
         self.tolerance_grad = check_nonnegative(tolerance_grad, "tolerance_grad", name)
@@ -76,14 +75,14 @@ class FullBatchOptimizer(Optimizer):
     def _set_x(self, x: Array) -> None:
         vector_to_parameters(x, self.params)
 
-    def _evaluate(self, closure: Closure) -> tuple[float, Array]:
+    def _evaluate(self, closure: Closure, m: int) -> tuple[float, Array]:
         r"""Return :math:`J(\Theta)` and :math:`\nabla J` (float64) at the current parameters."""
         self.zero_grad()
         value = float(closure())
         self.evaluations += 1
         self.total_evaluations += 1
-        f = value + self.l2_penalty()
-        g = np.asarray(self.gradient_vector(), dtype=np.float64)
+        f = value + (self.l2_penalty(m) if self.l2 else 0.0)
+        g = np.asarray(self.gradient_vector(m), dtype=np.float64)
         return f, g
 
     def _finish(self, f: float, iterations: int) -> float:

@@ -10,7 +10,8 @@ import numpy as np
 
 from minitorch_bp._validation import check_nonnegative
 from minitorch_bp.nn.parameter import Parameter
-from minitorch_bp.optim._buffers import StateBuffer, scratch_like
+from minitorch_bp.nn.regularization import decays
+from minitorch_bp.optim._buffers import StateBuffer, scratch_for
 from minitorch_bp.optim.optimizer import Array, Optimizer
 
 
@@ -35,8 +36,7 @@ class Adam(Optimizer):
         eps: :math:`\epsilon \ge 0`, added to the denominator.
         l2: the notes' :math:`\lambda \ge 0`, entering through :math:`D` (biases exempt).
         weight_decay: PyTorch's coupled decay :math:`w \ge 0` added to the gradient (no
-            :math:`\frac{1}{m}`; weights only unless ``regularize_bias``).
-        regularize_bias: apply ``l2`` / ``weight_decay`` to the biases too.
+            :math:`\frac{1}{m}`), on the same parameters as ``l2`` (``Parameter.regularized``).
 
     State:
         ``step`` and the moments ``exp_avg`` (:math:`m_1`), ``exp_avg_sq`` (:math:`m_2`),
@@ -63,10 +63,8 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         l2: float = 0.0,
         weight_decay: float = 0.0,
-        *,
-        regularize_bias: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, l2=l2, regularize_bias=regularize_bias)
+        super().__init__(params, lr=lr, l2=l2)
         name = type(self).__name__
         self.betas = check_betas(betas, name)
         self.eps = check_nonnegative(eps, "eps", name)
@@ -74,50 +72,35 @@ class Adam(Optimizer):
         self.steps = 0
         self._exp_avg = StateBuffer(self.params)
         self._exp_avg_sq = StateBuffer(self.params)
-        self._D: Array | None = None
-        self._tmp: Array | None = None
+        self._D = scratch_for(self.params)
+        self._tmp = scratch_for(self.params)
 
-    def _decays(self, p: Parameter) -> bool:
-        return self.weight_decay != 0.0 and (p.regularized or self.regularize_bias)
+    def step(
+        self, closure: Callable[[], float] | None = None, *, m: int | None = None
+    ) -> float | None:
+        """Apply one Adam update; ``closure`` runs first if given and its value is returned.
 
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        """Apply one Adam update; ``closure`` runs first if given and its value is returned."""
+        Args:
+            closure: optional; runs forward, the criterion and backward.
+            m: the number of examples behind the gradients (needed when ``l2 > 0``).
+        """
         loss = closure() if closure is not None else None
+        m = self.batch_size(m)
         self.steps += 1
-        flat = self.flat()
-        m1, m2 = self._exp_avg, self._exp_avg_sq
-        if flat is not None and m1.flat is not None and m2.flat is not None:
-            data, grad = flat
-            D = self._D = scratch_like(self._D, grad)
-            tmp = self._tmp = scratch_like(self._tmp, grad)
-            self.gradient_vector(out=D, scratch=tmp)
-            if not self.decoupled and self.weight_decay:
-                pos = 0
-                for p in self.params:
-                    if self._decays(p):
-                        seg = tmp[pos : pos + p.size]
-                        np.multiply(data[pos : pos + p.size], self.weight_decay, out=seg)
-                        D[pos : pos + p.size] += seg
-                    pos += p.size
-            self._decay()
-            self._update(data, D, m1.flat, m2.flat, tmp)
-            return loss
-        for p, a, b in zip(self.params, m1.views, m2.views, strict=True):
-            D = self.gradient(p)
-            if not self.decoupled and self._decays(p):
-                D += self.weight_decay * p.data
-            if self.decoupled and self._decays(p):
-                p.data *= 1.0 - self.lr * self.weight_decay
-            self._update(p.data, D, a, b, np.empty_like(D))
+        wd = self.weight_decay
+        for i, p in enumerate(self.params):
+            D, tmp, data = self._D[i], self._tmp[i], p.data
+            self.gradient(p, m, out=D)
+            # weight_decay follows the same rule as λ (the parameters that decay), without
+            # the 1/m: coupled (Adam, into the gradient) or decoupled (AdamW, from Θ).
+            if wd and decays(p):
+                if self.decoupled:
+                    data *= 1.0 - self.lr * wd
+                else:
+                    np.multiply(data, wd, out=tmp)
+                    D += tmp
+            self._update(data, D, self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i], tmp)
         return loss
-
-    def _decay(self) -> None:
-        # AdamW: Θ ← Θ − α·w·Θ after D was taken at the old Θ, before the Adam update
-        # (PyTorch's order).
-        if self.decoupled:
-            for p in self.params:
-                if self._decays(p):
-                    p.data *= 1.0 - self.lr * self.weight_decay
 
     def _update(self, data: Array, g: Array, m1: Array, m2: Array, tmp: Array) -> None:
         """The moment updates and the step, in place; ``g`` and ``tmp`` are overwritten."""
@@ -176,9 +159,9 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
 
     Before the :class:`Adam` update on :math:`D`, the weights shrink:
-    :math:`\Theta \leftarrow \Theta - \alpha w \Theta` (biases exempt unless
-    ``regularize_bias``). The notes' ``l2`` still enters through :math:`D`; usually one
-    uses either ``l2`` or ``weight_decay``, not both.
+    :math:`\Theta \leftarrow \Theta - \alpha w \Theta` on the parameters that decay
+    (``Parameter.regularized``: biases exempt). The notes' ``l2`` still enters through
+    :math:`D`; usually one uses either ``l2`` or ``weight_decay``, not both.
 
     Args:
         weight_decay: the decoupled decay :math:`w \ge 0` (default 1e-2, as PyTorch).
@@ -195,10 +178,8 @@ class AdamW(Adam):
         eps: float = 1e-8,
         l2: float = 0.0,
         weight_decay: float = 1e-2,
-        *,
-        regularize_bias: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, l2, weight_decay, regularize_bias=regularize_bias)
+        super().__init__(params, lr, betas, eps, l2, weight_decay)
 
 
 def check_betas(betas: Any, who: str) -> tuple[float, float]:

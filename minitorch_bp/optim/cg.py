@@ -62,7 +62,6 @@ class ConjugateGradient(FullBatchOptimizer):
         max_iter: int = 50,
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
-        regularize_bias: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -70,18 +69,18 @@ class ConjugateGradient(FullBatchOptimizer):
             max_iter=max_iter,
             tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change,
-            regularize_bias=regularize_bias,
         )
         self._d: Array | None = None  # the next search direction
         self._t = 0.0  # the last accepted step
         self._gtd = 0.0  # g·d at the start of the last line search
 
-    def step(self, closure: Closure | None = None) -> float:
+    def step(self, closure: Closure | None = None, *, m: int | None = None) -> float:
         """Run up to ``max_iter`` iterations; return :math:`J(\\Theta)` at the end."""
         closure = self._check_closure(closure)
+        m = self.batch_size(m)
         self.evaluations = 0
         x = self._get_x()
-        f, g = self._evaluate(closure)
+        f, g = self._evaluate(closure, m)
         iterations = 0
         failed_last = False
         d = self._d if self._d is not None and self._d.shape == g.shape else -g
@@ -100,7 +99,7 @@ class ConjugateGradient(FullBatchOptimizer):
 
             def evaluate(step: float, x0: Array = x, d0: Array = d) -> tuple[float, Array]:
                 self._set_x(x0 + step * d0)
-                return self._evaluate(closure)
+                return self._evaluate(closure, m)
 
             res = strong_wolfe(evaluate, f, g, d, t, c2=0.1, tolerance_change=self.tolerance_change)
             if res.t == 0.0 or not res.f < f:

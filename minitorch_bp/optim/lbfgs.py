@@ -64,7 +64,6 @@ class LBFGS(FullBatchOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
         line_search: str | None = "strong_wolfe",
-        regularize_bias: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -72,7 +71,6 @@ class LBFGS(FullBatchOptimizer):
             max_iter=max_iter,
             tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change,
-            regularize_bias=regularize_bias,
         )
         self.max_eval = (
             None if max_eval is None else check_positive_int(max_eval, "max_eval", "LBFGS")
@@ -102,13 +100,14 @@ class LBFGS(FullBatchOptimizer):
             r += (alpha[i] - beta) * self._s[i]
         return r
 
-    def step(self, closure: Closure | None = None) -> float:
+    def step(self, closure: Closure | None = None, *, m: int | None = None) -> float:
         """Run up to ``max_iter`` iterations; return :math:`J(\\Theta)` at the end."""
         closure = self._check_closure(closure)
+        m = self.batch_size(m)
         max_eval = self.max_eval if self.max_eval is not None else max(self.max_iter * 5 // 4, 1)
         self.evaluations = 0
         x = self._get_x()
-        f, g = self._evaluate(closure)
+        f, g = self._evaluate(closure, m)
         iterations = 0
         if float(np.max(np.abs(g))) <= self.tolerance_grad:
             return self._finish(f, iterations)
@@ -141,7 +140,7 @@ class LBFGS(FullBatchOptimizer):
 
                 def evaluate(step: float, x0: Array = x0, d0: Array = d0) -> tuple[float, Array]:
                     self._set_x(x0 + step * d0)
-                    return self._evaluate(closure)
+                    return self._evaluate(closure, m)
 
                 # As PyTorch: up to 25 evaluations per search; max_eval is checked after.
                 res = strong_wolfe(
@@ -153,7 +152,7 @@ class LBFGS(FullBatchOptimizer):
             else:
                 x = x + t * d
                 self._set_x(x)
-                f, g = self._evaluate(closure)
+                f, g = self._evaluate(closure, m)
             self._d, self._t = d, t
             if self.evaluations >= max_eval:
                 break

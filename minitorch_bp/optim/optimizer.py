@@ -1,16 +1,17 @@
-r"""The ``Optimizer`` base: parameters, the notes' :math:`\lambda`, and the flat buffers."""
+r"""The ``Optimizer`` base: parameters (each once), the notes' :math:`\lambda`, and the step contract."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import check_positive
-from minitorch_bp.nn.parameter import Parameter, flat_buffers, pack_parameters
-from minitorch_bp.nn.regularization import check_l2, l2_gradient
+from minitorch_bp._validation import check_batch_size, check_positive
+from minitorch_bp.nn.parameter import Parameter
+from minitorch_bp.nn.regularization import check_l2, l2_coefficient, l2_penalty
 
 Array = NDArray[Any]
 
@@ -20,12 +21,15 @@ class Optimizer:
 
     The optimizer, not the loss, owns the notes' regularisation: it turns each
     parameter's gradient :math:`\frac{1}{m}\Delta` into
-    :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for weights and
-    :math:`D = \frac{1}{m}\Delta` for biases, with :math:`m` the number of examples in the
-    batch behind the gradient (recorded by backward in :attr:`Parameter.inv_m`).
+    :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for the parameters that decay and
+    :math:`D = \frac{1}{m}\Delta` for the others (biases), by the one rule of
+    :mod:`minitorch_bp.nn.regularization`. :math:`m`, the number of examples in the batch
+    behind the gradient, is passed to :meth:`step` (``opt.step(m=len(X))``); it is only
+    needed when ``l2 > 0``.
 
-    When all parameters share one dtype they are packed into one contiguous buffer
-    (each ``Parameter`` a view into it), so an update is a few whole-array operations.
+    Parameters are identities: one given twice (weight tying: two models sharing a
+    layer, one optimizer over both parameter lists) is kept once, with a warning, so it
+    moves once per step.
 
     Closures:
         ``step(closure)`` takes an optional function that runs forward, the criterion and
@@ -37,116 +41,66 @@ class Optimizer:
         params: the parameters to update, e.g. ``model.parameters()``.
         lr: the learning rate, > 0.
         l2: the notes' :math:`\lambda \ge 0`.
-        regularize_bias: if ``True`` the bias column is regularised too (not the notes).
     """
 
     requires_closure: bool = False
 
-    def __init__(
-        self,
-        params: Iterable[Parameter],
-        *,
-        lr: float,
-        l2: float = 0.0,
-        regularize_bias: bool = False,
-    ) -> None:
+    def __init__(self, params: Iterable[Parameter], *, lr: float, l2: float = 0.0) -> None:
         name = type(self).__name__
-        self.params: list[Parameter] = list(params)
+        self.params: list[Parameter] = unique_parameters(params, name)
         if not self.params:
             raise ValueError(f"{name} got an empty parameter list; pass model.parameters()")
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                raise TypeError(f"{name}: params[{i}] is {type(p).__name__}, not a Parameter")
         self.lr = check_lr(lr, name)
         self.l2 = check_l2(l2, name)
-        self.regularize_bias = regularize_bias
-        self._flat: tuple[Array, Array] | None = pack_parameters(self.params)
 
-    # ----------------------------------------------------------------- helpers
-    def flat(self) -> tuple[Array, Array] | None:
-        """Return the 1-D ``(data, grad)`` views over all parameters, or ``None``.
+    # ----------------------------------------------------------------- the λ rule
+    def batch_size(self, m: Any) -> int:
+        """Return ``m`` checked; ``None`` is allowed (as 1) only while ``l2 == 0``."""
+        if m is None:
+            if self.l2:
+                raise ValueError(
+                    f"{type(self).__name__}.step: l2={self.l2} needs m, the number of examples"
+                    " in the batch behind the gradient (the batch the loss saw):"
+                    " opt.step(m=len(X))"
+                )
+            return 1
+        return check_batch_size(m, f"{type(self).__name__}.step")
 
-        Re-checked on each call: if something re-packed the parameters (for example a
-        new ``Sequential`` built from the same layers) the views are found again.
-        """
-        flat = self._flat
-        if flat is not None:
-            base_d, base_g = flat[0].base, flat[1].base
-            if all(p._data.base is base_d and p._grad.base is base_g for p in self.params):
-                return flat
-        self._flat = flat_buffers(self.params) or pack_parameters(self.params)
-        return self._flat
-
-    def regularized(self, p: Parameter) -> bool:
-        """Whether the :math:`\\lambda` term applies to ``p``."""
-        return self.l2 != 0.0 and (p.regularized or self.regularize_bias)
-
-    def gradient(self, p: Parameter) -> Array:
-        r"""Return the notes' :math:`D` for ``p`` (a new array)."""
-        if self.regularize_bias and not p.regularized and self.l2 != 0.0:
-            return p.grad + (self.l2 * p.inv_m) * p.data
-        return l2_gradient(p, self.l2)
-
-    def gradient_vector(self, out: Array | None = None, scratch: Array | None = None) -> Array:
-        r"""Return the notes' :math:`D` for all parameters as one 1-D vector, in order.
-
-        With flat buffers and ``out`` given, :math:`D` is written into ``out`` (same length
-        and dtype as the flat gradient) with the :math:`\lambda` term added weight by
-        weight through ``scratch`` (same shape), so a hot loop allocates nothing.
-        Otherwise a new vector is returned (the parameters' dtype, or float64 if mixed).
-        """
-        flat = self.flat()
-        if flat is None:
-            return np.concatenate([self.gradient(p).reshape(-1) for p in self.params])
-        data, grad = flat
+    def gradient(self, p: Parameter, m: int, out: Array | None = None) -> Array:
+        r"""Return the notes' :math:`D` for ``p`` (into ``out`` if given, else a new array)."""
+        c = l2_coefficient(p, self.l2, m)
         if out is None:
-            out = np.empty_like(grad)
-        np.copyto(out, grad)
-        if self.l2 == 0.0:
-            return out
-        pos = 0
-        for p in self.params:
-            n = p.size
-            if self.regularized(p) and p.inv_m:
-                c = self.l2 * p.inv_m
-                if scratch is None:
-                    out[pos : pos + n] += c * data[pos : pos + n]
-                else:
-                    seg = scratch[pos : pos + n]
-                    np.multiply(data[pos : pos + n], c, out=seg)
-                    out[pos : pos + n] += seg
-            pos += n
+            out = np.empty_like(p.grad)
+        if c:
+            np.multiply(p.data, c, out=out)
+            out += p.grad
+        else:
+            np.copyto(out, p.grad)
         return out
 
-    def l2_penalty(self) -> float:
-        r"""Return :math:`\frac{\lambda}{2m}\sum W^2` over the regularised parameters.
+    def gradient_vector(self, m: int) -> Array:
+        r"""Return :math:`D` for all parameters as one 1-D vector, in order (a new array)."""
+        return np.concatenate([self.gradient(p, m).reshape(-1) for p in self.params])
 
-        :math:`\frac{1}{m}` is each parameter's ``inv_m`` recorded by the last backward,
-        so this is the notes' penalty term for the batch behind the current gradients.
-        """
-        if self.l2 == 0.0:
-            return 0.0
-        total = 0.0
-        for p in self.params:
-            if self.regularized(p) and p.inv_m:
-                total += 0.5 * self.l2 * p.inv_m * float(np.vdot(p.data, p.data))
-        return total
+    def l2_penalty(self, m: int) -> float:
+        r"""Return :math:`\frac{\lambda}{2m}\sum W^2` over this optimizer's parameters that decay."""
+        return l2_penalty(self.params, self.l2, check_batch_size(m, type(self).__name__))
 
     # ----------------------------------------------------------------- public API
     def zero_grad(self) -> None:
-        """Set every parameter's gradient to zero (one fill when the buffer is flat)."""
-        flat = self.flat()
-        if flat is None:
-            for p in self.params:
-                p.zero_grad()
-            return
-        flat[1].fill(0)
+        """Set every parameter's gradient to zero."""
         for p in self.params:
-            p.inv_m = 0.0
-            p._fresh = True
+            p.zero_grad()
 
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        """Update the parameters from their gradients; return ``closure()`` if given."""
+    def step(
+        self, closure: Callable[[], float] | None = None, *, m: int | None = None
+    ) -> float | None:
+        """Update the parameters from their gradients; return ``closure()`` if given.
+
+        Args:
+            closure: runs forward, the criterion and backward; returns the criterion.
+            m: the number of examples behind the gradients (``len(X)``), for the λ term.
+        """
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -165,7 +119,7 @@ class Optimizer:
         backup = self.state_dict()
         try:
             self._load_state(state)
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             self._load_state(backup)
             if isinstance(exc, ValueError):
                 raise
@@ -183,6 +137,31 @@ class Optimizer:
         return f"{type(self).__name__}(lr={self.lr}, l2={self.l2})"
 
 
+def unique_parameters(params: Iterable[Parameter], who: str) -> list[Parameter]:
+    """Return ``params`` in order with repeats removed, warning when there were any."""
+    out: list[Parameter] = []
+    seen: set[int] = set()
+    repeated = 0
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{who}: params[{i}] is {type(p).__name__}, not a Parameter")
+        if id(p) in seen:
+            repeated += 1
+            continue
+        seen.add(id(p))
+        out.append(p)
+    if repeated:
+        warnings.warn(
+            f"{who}: {repeated} parameter(s) were given more than once (shared by two"
+            " layers or models); each is kept once and moves once per step",
+            UserWarning,
+            stacklevel=3,
+        )
+    return out
+
+
 def check_lr(lr: Any, who: str) -> float:
-    """Return ``lr`` as a float if it is a finite number > 0, else raise ``ValueError``."""
+    """Return ``lr`` as a float if it is a finite number > 0 (not a bool or a string)."""
+    if isinstance(lr, (bool, str)):
+        raise ValueError(f"{who}: lr={lr!r} must be a finite number > 0")
     return check_positive(lr, "lr", who)

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from minitorch_bp.nn.parameter import Parameter
-from minitorch_bp.optim._buffers import StateBuffer, scratch_like
+from minitorch_bp.nn.regularization import l2_coefficient
+from minitorch_bp.optim._buffers import StateBuffer, scratch_for
 from minitorch_bp.optim.optimizer import Array, Optimizer
 
 
@@ -22,7 +23,9 @@ class SGD(Optimizer):
         \ (j \ne 0), \qquad D^{(l)}_{i0} = \tfrac{1}{m}\Delta^{(l)}_{i0},
 
     where :math:`\frac{1}{m}\Delta` is the gradient backward accumulated (``p.grad``
-    under the default ``batchmean`` loss) and :math:`m` the batch size behind it.
+    under the default ``batchmean`` loss) and :math:`m` the batch size behind it, given
+    as ``step(m=len(X))``. Which parameters decay is the parameters' own flag
+    (``Parameter.regularized``, see :mod:`minitorch_bp.nn.regularization`).
 
     With ``momentum`` :math:`\mu > 0` (PyTorch's formulation, no dampening) a velocity
     :math:`v` (zero at the start) is kept per parameter:
@@ -37,7 +40,6 @@ class SGD(Optimizer):
         l2: the notes' :math:`\lambda \ge 0`; biases are exempt.
         momentum: :math:`\mu \ge 0` (default 0: plain gradient descent).
         nesterov: use Nesterov momentum (needs ``momentum > 0``).
-        regularize_bias: regularise the bias column too (default ``False``, as the notes).
 
     State:
         ``momentum_buffer`` (:math:`v`, one array per parameter) and the step count, in
@@ -62,7 +64,7 @@ class SGD(Optimizer):
         >>> opt.zero_grad()
         >>> z = layer(np.array([[3.0]]))             # m = 1
         >>> dx = layer.backward(np.array([[1.0]]))    # Δ = [1, 3] for [b, w]
-        >>> opt.step()                                # D = [1, 3 + 1·2]; Θ - 0.5·D
+        >>> opt.step(m=1)                             # D = [1, 3 + 1·2]; Θ - 0.5·D
         >>> layer.theta
         array([[ 0.5, -0.5]])
     """
@@ -75,63 +77,47 @@ class SGD(Optimizer):
         *,
         momentum: float = 0.0,
         nesterov: bool = False,
-        regularize_bias: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, l2=l2, regularize_bias=regularize_bias)
+        super().__init__(params, lr=lr, l2=l2)
         self.momentum = check_momentum(momentum, nesterov, "SGD")
         self.nesterov = bool(nesterov)
         self.steps = 0
-        self._scratch: np.ndarray | None = None
-        self._scratch2: np.ndarray | None = None
+        self._scratch = scratch_for(self.params)
+        self._scratch2 = scratch_for(self.params) if self.nesterov else []
         self._velocity = StateBuffer(self.params) if self.momentum else None
-        # The parameters the λ term applies to (fixed: regularize_bias is set here).
-        self._decayed = [p for p in self.params if p.regularized or regularize_bias]
 
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        r"""Apply one update (see the class docstring); ``closure`` runs first if given."""
+    def step(
+        self, closure: Callable[[], float] | None = None, *, m: int | None = None
+    ) -> float | None:
+        r"""Apply one update (see the class docstring); ``closure`` runs first if given.
+
+        Args:
+            closure: optional; runs forward, the criterion and backward.
+            m: the number of examples behind the gradients, for :math:`\frac{\lambda}{m}`
+                (needed when ``l2 > 0``).
+        """
         loss = closure() if closure is not None else None
+        m = self.batch_size(m)
         self.steps += 1
-        if self._velocity is not None:
-            self._momentum_step(self._velocity)
-            return loss
         lr = self.lr
-        # The λ term first, as a scaling of the weights: Θ - α(λ/m)Θ - αg equals
-        # Θ - α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
-        if self.l2:
-            for p in self._decayed:
-                if p.inv_m:
-                    p._data *= 1.0 - lr * self.l2 * p.inv_m
-        flat = self.flat()
-        if flat is None:
-            for p in self.params:
-                p.data -= lr * p.grad
+        if self._velocity is not None:
+            for i, (p, v) in enumerate(zip(self.params, self._velocity.arrays, strict=True)):
+                D = self.gradient(p, m, out=self._scratch[i])
+                self._momentum_update(p.data, D, v, self._scratch2[i] if self.nesterov else D)
             return loss
-        data, grad = flat
-        if lr == 1.0:
-            data -= grad
-            return loss
-        scratch = self._scratch
-        if scratch is None or scratch.shape != grad.shape or scratch.dtype != grad.dtype:
-            scratch = self._scratch = np.empty_like(grad)
-        np.multiply(grad, lr, out=scratch)
-        data -= scratch
+        for p, tmp in zip(self.params, self._scratch, strict=True):
+            data = p.data
+            c = l2_coefficient(p, self.l2, m)
+            # The λ term first, as a scaling of the weights: Θ − α(λ/m)Θ − αg equals
+            # Θ − α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
+            if c:
+                data *= 1.0 - lr * c
+            np.multiply(p.grad, lr, out=tmp)
+            data -= tmp
         return loss
 
-    def _momentum_step(self, velocity: StateBuffer) -> None:
-        flat = self.flat()
-        if flat is not None and velocity.flat is not None:
-            data, grad = flat
-            D = self._scratch = scratch_like(self._scratch, grad)
-            tmp = self._scratch2 = scratch_like(self._scratch2, grad)
-            self.gradient_vector(out=D, scratch=tmp)
-            self._update(data, D, velocity.flat, tmp)
-            return
-        for p, v in zip(self.params, velocity.views, strict=True):
-            D = self.gradient(p)
-            self._update(p.data, D, v, np.empty_like(D))
-
-    def _update(self, data: Array, D: Array, v: Array, tmp: Array) -> None:
-        """v ← μv + D; Θ ← Θ − α·v (or Θ ← Θ − α·(D + μv)), all in place."""
+    def _momentum_update(self, data: Array, D: Array, v: Array, tmp: Array) -> None:
+        """v ← μv + D; Θ ← Θ − α·v (or Θ ← Θ − α·(D + μv)), in place (``D``, ``tmp`` overwritten)."""
         v *= self.momentum
         v += D
         if self.nesterov:
@@ -139,7 +125,8 @@ class SGD(Optimizer):
             D += tmp
             np.multiply(D, self.lr, out=tmp)
         else:
-            np.multiply(v, self.lr, out=tmp)
+            np.multiply(v, self.lr, out=D)
+            tmp = D
         data -= tmp
 
     def state_dict(self) -> dict[str, Any]:
@@ -158,6 +145,8 @@ class SGD(Optimizer):
         self.momentum = check_momentum(momentum, nesterov, "SGD")
         self.nesterov = nesterov
         self.steps = int(state.get("steps", self.steps))
+        if self.nesterov and not self._scratch2:
+            self._scratch2 = scratch_for(self.params)
         if self.momentum and self._velocity is None:
             self._velocity = StateBuffer(self.params)
         if not self.momentum:

@@ -5,6 +5,7 @@ Example::
     >>> from minitorch_bp.train import EarlyStopping, History, ModelCheckpoint, evaluate, fit, predict
 """
 
+from minitorch_bp.engine import Step, compile_step
 from minitorch_bp.train.callbacks import (
     Callback,
     EarlyStopping,
@@ -29,7 +30,9 @@ __all__ = [
     "History",
     "LambdaCallback",
     "ModelCheckpoint",
+    "Step",
     "accuracy",
+    "compile_step",
     "confusion_matrix",
     "evaluate",
     "fit",

@@ -9,10 +9,9 @@ from typing import Any, Protocol
 from numpy.typing import NDArray
 
 from minitorch_bp.data.loader import DataLoader
-from minitorch_bp.nn.container import Sequential
+from minitorch_bp.engine import compile_step
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
-from minitorch_bp.nn.regularization import l2_penalty
 from minitorch_bp.optim.optimizer import Optimizer
 from minitorch_bp.train.callbacks import FitState, as_callback
 from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
@@ -24,43 +23,6 @@ KNOWN_METRICS = ("loss", "accuracy")
 
 class Scheduler(Protocol):
     def step(self) -> Any: ...
-
-
-def _backward(model: Module, grad: Array) -> None:
-    # Sequential can skip the product that gives dJ/dX, which training never needs.
-    if isinstance(model, Sequential):
-        model.backward(grad, input_grad=False)
-    else:
-        model.backward(grad)
-
-
-def _train_batch(
-    model: Module, criterion: Loss, optimizer: Optimizer, xb: Array, yb: Array
-) -> tuple[float, Array]:
-    """One step on one batch; return the criterion value and outputs before the update."""
-    if not getattr(optimizer, "requires_closure", False):
-        out = model(xb)
-        loss = criterion(out, yb)
-        optimizer.zero_grad()
-        _backward(model, criterion.backward())
-        optimizer.step()
-        return loss, out
-    first: list[tuple[float, Array]] = []
-
-    def closure() -> float:
-        optimizer.zero_grad()
-        out = model(xb)
-        value = criterion(out, yb)
-        _backward(model, criterion.backward())
-        if not first:
-            first.append((value, out))
-        return value
-
-    optimizer.step(closure)
-    if not first:  # an optimizer that never called the closure
-        out = model(xb)
-        first.append((criterion(out, yb), out))
-    return first[0]
 
 
 def _format(epoch: int, epochs: int, logs: dict[str, float]) -> str:
@@ -83,14 +45,15 @@ def fit(
     scheduler: Scheduler | None = None,
     initial_epoch: int = 0,
     log_every: int = 1,
+    engine: bool = True,
 ) -> History:
     r"""Train ``model`` for epochs ``initial_epoch + 1 .. epochs`` and return the :class:`History`.
 
-    Each batch runs forward, the criterion, ``model.backward(grad, input_grad=False)`` and
-    ``optimizer.step()`` (the notes' :math:`\Theta \leftarrow \Theta - \alpha D`). Optimizers
-    with ``requires_closure = True`` (L-BFGS, conjugate gradients) get
-    ``optimizer.step(closure)``, the closure zeroing the gradients and running forward,
-    criterion and backward. ``scheduler.step()`` runs once after each epoch.
+    Each batch is one call of :func:`~minitorch_bp.train.compile_step`'s step: forward,
+    the criterion, the δ chain and ``optimizer.step(m=len(xb))`` (the notes'
+    :math:`\Theta \leftarrow \Theta - \alpha D`); optimizers with
+    ``requires_closure = True`` (L-BFGS, conjugate gradients) get a closure that runs
+    forward, criterion and backward. ``scheduler.step()`` runs once after each epoch.
 
     Recorded per epoch (see :class:`History`): ``loss``, the regularised cost
     :math:`J(\Theta)` = criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` (``λ`` is
@@ -115,6 +78,8 @@ def fit(
         scheduler: an object whose ``step()`` is called after each epoch.
         initial_epoch: epochs already done (when resuming, see :func:`resume`).
         log_every: print every this many epochs in the one-line-per-epoch log.
+        engine: ``False`` runs the plain layers instead of the engine (same results to
+            rounding; see :class:`~minitorch_bp.train.Step`).
 
     Example:
         >>> from minitorch_bp import nn, optim
@@ -139,7 +104,8 @@ def fit(
     cbs = [as_callback(c) for c in callbacks]
     history = History()
     state = FitState(model, criterion, optimizer, train_loader, history)
-    l2 = float(getattr(optimizer, "l2", 0.0))
+    l2 = optimizer.l2
+    step = compile_step(model, criterion, optimizer, engine=engine)
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
     outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch, True)
@@ -155,11 +121,9 @@ def fit(
         inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
         for xb, yb in inner:
             b = xb.shape[0]
-            penalty = l2_penalty(model, l2, b) if l2 else 0.0
-            loss, out = _train_batch(model, criterion, optimizer, xb, yb)
-            total += b * (loss + penalty)
-            if "accuracy" in metrics:
-                correct += b * accuracy(out, yb)
+            total += b * step(xb, yb)
+            if "accuracy" in metrics and step.output is not None:
+                correct += b * accuracy(step.output, yb)
             seen += b
             if inner is not train_loader:
                 inner.set_postfix_str(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from minitorch_bp import io
-from minitorch_bp.cli import available_optimizers, main
+from minitorch_bp.cli import OPTIMIZERS, activations, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,11 +105,14 @@ def test_bad_checkpoint_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path
     assert code == 2 and "not a readable minitorch_bp checkpoint" in err
 
 
-def test_registries_offer_only_what_exists() -> None:
-    assert "sgd" in available_optimizers()
-    from minitorch_bp import optim
+def test_activation_names_come_from_the_registry_of_layer_types() -> None:
+    from minitorch_bp import nn
 
-    assert ("adam" in available_optimizers()) == hasattr(optim, "Adam")
+    names = activations()
+    assert names["leaky_relu"] is nn.LeakyReLU and names["sigmoid"] is nn.Sigmoid
+    for new in ("gelu", "elu", "selu", "softplus"):  # added as one class each, nothing here
+        assert issubclass(names[new], nn.Elementwise)
+    assert {"sgd", "momentum", "adam", "lbfgs", "cg"} == set(OPTIMIZERS)
 
 
 def test_help_and_module_entry_point() -> None:

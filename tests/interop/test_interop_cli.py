@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from interop_models import batch, sigmoid_net
 
 from minitorch_bp.interop.cli import add_export_command, export_command
 from minitorch_bp.interop.onnx_export import DEFAULT_OPSET
+
+from interop_models import batch, sigmoid_net
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -83,17 +83,3 @@ def test_export_to_torch_state_dict(tmp_path: Path, capsys: pytest.CaptureFixtur
     state = torch.load(out)  # weights_only=True: a plain state dict
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     np.testing.assert_array_equal(state["2.weight"].numpy(), model[2].weight.data)  # type: ignore[index]
-
-
-def test_missing_io_module_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    try:
-        importlib.import_module("minitorch_bp.io")
-    except ModuleNotFoundError:
-        pass
-    else:
-        pytest.skip("minitorch_bp.io exists")
-    path = tmp_path / "model.npz"
-    path.write_bytes(b"")
-    args = parse(["export", str(path), "--to", "onnx", "--out", str(tmp_path / "m.onnx")])
-    assert export_command(args) == 1
-    assert "minitorch_bp.io" in capsys.readouterr().err

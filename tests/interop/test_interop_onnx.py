@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from interop_models import ACTIVATIONS, batch, install_fake_tanh, sandwich, sigmoid_net
 
 from minitorch_bp import nn
 from minitorch_bp.interop import export_onnx, to_onnx
+
+from interop_models import ACTIVATIONS, batch, sandwich, sigmoid_net
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -68,8 +69,6 @@ def test_graph_is_gemm_with_transposed_weight_and_named_io() -> None:
 
 @pytest.mark.parametrize(("slope", "op"), [(0.2, "PRelu"), (0.25, "LeakyRelu")])
 def test_leaky_relu_slope_stays_float64(slope: float, op: str) -> None:
-    if getattr(nn, "LeakyReLU", None) is None:
-        pytest.skip("nn.LeakyReLU is not in this version of minitorch_bp yet")
     model = nn.Sequential(nn.Linear(5, 3, rng=0), nn.LeakyReLU(slope))
     assert to_onnx(model).graph.node[1].op_type == op
     model32 = nn.Sequential(nn.Linear(5, 3, dtype=np.float32, rng=0), nn.LeakyReLU(slope))
@@ -95,12 +94,16 @@ def test_linear_without_bias() -> None:
     np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=0)
 
 
-def test_fake_layer_found_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_tanh = install_fake_tanh(monkeypatch)
-    model = nn.Sequential(nn.Linear(5, 3, rng=0), fake_tanh())
-    x = batch(7, np.float64)
-    assert to_onnx(model).graph.node[1].op_type == "Tanh"
-    np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=0)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nested_sequentials_flatten_into_one_graph(dtype: Any) -> None:
+    model = nn.Sequential(
+        nn.Sequential(nn.Linear(5, 4, dtype=dtype, rng=0), nn.SELU()),
+        nn.Sequential(nn.Linear(4, 3, dtype=dtype, rng=1), nn.Softplus()),
+    )
+    x = batch(7, dtype)
+    assert_close(run(model, x), model(x), dtype)
+    weights = {t.name for t in to_onnx(model).graph.initializer}
+    assert {"0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"} <= weights
 
 
 def test_export_writes_atomically_and_overwrites(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ import sys
 
 import numpy as np
 import pytest
-from interop_models import install_fake_tanh, sigmoid_net
 
 from minitorch_bp import nn
 from minitorch_bp.interop import SUPPORTED, export_onnx, from_torch, to_torch, to_torch_state_dict
+
+from interop_models import ACTIVATION_ARGS, sigmoid_net
 
 
 class Square(nn.Module):
@@ -59,11 +60,20 @@ def test_non_module_is_a_type_error() -> None:
         to_torch_state_dict([nn.Linear(2, 2)])  # type: ignore[arg-type]
 
 
-def test_layers_are_found_by_class_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_tanh = install_fake_tanh(monkeypatch)
-    model = nn.Sequential(nn.Linear(3, 2, rng=0), fake_tanh(), nn.Linear(2, 1, rng=1))
-    assert list(to_torch_state_dict(model)) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    assert "Tanh" in SUPPORTED
+def test_supported_layers_are_the_registry_of_layer_types() -> None:
+    """A layer added to nn (one class, one export) crosses with no change here."""
+    assert set(SUPPORTED) == set(nn.registry.names()) - {"Sequential"}
+    assert set(ACTIVATION_ARGS) | {"Linear"} == set(SUPPORTED)  # the tests cover each
+    for name in ("GELU", "ELU", "SELU", "Softplus"):
+        model = nn.Sequential(
+            nn.Linear(3, 2, rng=0), nn.registry.get(name)(), nn.Linear(2, 1, rng=1)
+        )  # type: ignore[misc]
+        assert list(to_torch_state_dict(model)) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_nested_sequentials_keep_pytorchs_keys() -> None:
+    model = nn.Sequential(nn.Sequential(nn.Linear(3, 2, rng=0), nn.Tanh()), nn.Linear(2, 1, rng=1))
+    assert list(to_torch_state_dict(model)) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"]
 
 
 def test_missing_torch_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,8 +50,8 @@ def sgd_result(data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, 
     for _ in range(400):
         opt.zero_grad()
         criterion(model(X), Y)
-        model.backward(criterion.backward(), input_grad=False)
-        opt.step()
+        model.backward(criterion.backward())
+        opt.step(m=len(X))
     return evaluate(model, X, Y, y)
 
 
@@ -66,10 +66,10 @@ def test_fifty_iterations_reach_sgds_training_accuracy(
 
     def closure() -> float:
         value = criterion(model(X), Y)
-        model.backward(criterion.backward(), input_grad=False)
+        model.backward(criterion.backward())
         return value
 
-    J_final = opt.step(closure)
+    J_final = opt.step(closure, m=len(X))
     J, acc = evaluate(model, X, Y, y)
     sgd_J, sgd_acc = sgd_result
     assert J_final == pytest.approx(J, rel=1e-12)  # step() returns the notes' full J(Θ)

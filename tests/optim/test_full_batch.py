@@ -76,7 +76,7 @@ def test_the_optimizer_adds_the_notes_lambda_term(cls: type) -> None:
 
     lam, m = 5.0, 20
     opt = cls(layer.parameters(), l2=lam, max_iter=200, tolerance_change=0.0)
-    J = opt.step(closure)
+    J = opt.step(closure, m=m)
     A = np.hstack([np.ones((m, 1)), X])
     R = lam * np.diag([0.0, 1.0, 1.0, 1.0])  # the bias column is not regularised
     theta = np.linalg.solve(A.T @ A + R, A.T @ Y).T

@@ -38,15 +38,15 @@ def train(opt: optim.Optimizer, model: nn.Sequential, X: np.ndarray, Y: np.ndarr
     def closure() -> float:
         opt.zero_grad()
         value = loss(model(X), Y)
-        model.backward(loss.backward(), input_grad=False)
+        model.backward(loss.backward())
         return value
 
     for _ in range(n):
         if opt.requires_closure:
-            opt.step(closure)
+            opt.step(closure, m=len(X))
         else:
             closure()
-            opt.step()
+            opt.step(m=len(X))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -19,20 +19,23 @@ def test_in_place_writes_are_honoured() -> None:
         w.data = np.zeros(2)
 
 
-def test_sequential_packs_parameters_into_one_view() -> None:
+def test_unrolled_vectors_are_copies_as_in_pytorch() -> None:
+    """Parameters keep their own arrays (no container packs them), so unrolling copies."""
     model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Sigmoid(), nn.Linear(4, 2, rng=1))
+    before = model[0].weight.data
     vec = utils.parameters_to_vector(model.parameters())
     assert vec.shape == (12 + 4 + 8 + 2,)
-    assert np.shares_memory(vec, model[0].weight.data)
-    vec[0] = 42.0  # a view: writing it changes the model
-    assert model[0].weight.data[0, 0] == 42.0
+    assert not np.shares_memory(vec, model[0].weight.data)
+    vec[0] = 42.0
+    assert model[0].weight.data[0, 0] != 42.0
+    assert model[0].weight.data is before  # building the model moved nothing
     grads = utils.grads_to_vector(model.parameters())
-    assert np.shares_memory(grads, model[2].bias.grad)
+    assert not np.shares_memory(grads, model[2].bias.grad)
 
 
 def test_round_trip_is_exact_in_course_order() -> None:
     model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Sigmoid(), nn.Linear(4, 2, rng=1))
-    copy = utils.parameters_to_vector(model.parameters(), copy=True)
+    copy = utils.parameters_to_vector(model.parameters())
     expected = np.concatenate([p.data.ravel() for p in model.parameters()])
     np.testing.assert_array_equal(copy, expected)
     other = nn.Sequential(nn.Linear(3, 4, rng=5), nn.Sigmoid(), nn.Linear(4, 2, rng=6))

@@ -20,7 +20,7 @@ def test_step_against_D_written_out_by_hand() -> None:
     opt.zero_grad()
     loss(layer(X), Y)
     layer.backward(loss.backward())
-    opt.step()
+    opt.step(m=m)
 
     A = np.hstack([np.ones((m, 1)), X])  # a^(1) with the bias unit
     delta = A @ theta.T - Y  # δ for ½(ŷ − y)², per example
@@ -37,15 +37,16 @@ def test_bias_is_not_regularised_and_lambda_zero_is_plain_descent() -> None:
     opt.zero_grad()
     layer(np.array([[0.0]]))
     layer.backward(np.array([[0.0]]))  # zero data gradient, m = 1
-    opt.step()
+    opt.step(m=1)
     np.testing.assert_allclose(layer.theta, [[1.0, 1.0 - 10.0]])
 
-    opt = optim.SGD(layer.parameters(), lr=1.0, l2=10.0, regularize_bias=True)
+    layer.bias.regularized = True  # the one flag: now the bias decays too
+    opt = optim.SGD(layer.parameters(), lr=1.0, l2=10.0)
     layer.theta = [[1.0, 1.0]]
     opt.zero_grad()
     layer(np.array([[0.0]]))
     layer.backward(np.array([[0.0]]))
-    opt.step()
+    opt.step(m=1)
     np.testing.assert_allclose(layer.theta, [[-9.0, -9.0]])
 
 
@@ -56,7 +57,7 @@ def test_m_is_the_batch_behind_the_gradient() -> None:
     opt.zero_grad()
     layer(np.zeros((8, 1)))
     layer.backward(np.zeros((8, 1)))
-    opt.step()  # D = (λ/m)W = 0.5·2 = 1; W − 0.5·1
+    opt.step(m=8)  # D = (λ/m)W = 0.5·2 = 1; W − 0.5·1
     assert layer.weight.data[0, 0] == pytest.approx(1.5, rel=1e-15)
 
 
@@ -67,7 +68,7 @@ def test_float32_parameters_stay_float32() -> None:
     x = np.ones((4, 3), dtype=np.float32)
     loss(model(x), np.ones((4, 2)))
     model.backward(loss.backward())
-    opt.step()
+    opt.step(m=4)
     assert all(p.data.dtype == np.float32 for p in model.parameters())
 
 
@@ -84,39 +85,40 @@ def test_training_reduces_the_cost() -> None:
     for _ in range(200):
         costs.append(loss(model(X), Y) + nn.l2_penalty(model, 0.1, 40))
         opt.zero_grad()
-        model.backward(loss.backward(), input_grad=False)
-        opt.step()
+        model.backward(loss.backward())
+        opt.step(m=40)
     assert costs[-1] < 0.5 * costs[0]
     assert all(b <= a + 1e-12 for a, b in zip(costs, costs[1:]))  # full batch, small λ
 
 
-def test_unpacked_parameters_take_the_slow_path_with_the_same_result() -> None:
+def test_mixed_dtypes_step_each_parameter_in_its_own_dtype() -> None:
     a = nn.Linear(3, 2, rng=0)
     b = nn.Linear(3, 2, dtype=np.float32, rng=0)
-    params = [a.weight, b.weight]  # mixed dtypes cannot share a buffer
+    params = [a.weight, b.weight]
     opt = optim.SGD(params, lr=0.5)
-    assert opt.flat() is None
     a.weight.grad = np.ones((2, 3))
     b.weight.grad = np.ones((2, 3))
-    w0 = a.weight.data.copy()
+    w0, v0 = a.weight.data.copy(), b.weight.data.copy()
     opt.step()
     np.testing.assert_allclose(a.weight.data, w0 - 0.5)
+    assert b.weight.dtype == np.float32
+    np.testing.assert_allclose(b.weight.data, v0 - 0.5, rtol=1e-7)
 
 
-def test_zero_grad_and_repacking() -> None:
+def test_an_optimizer_built_before_the_model_updates_the_model() -> None:
     layers = [nn.Linear(2, 2, rng=0), nn.Linear(2, 1, rng=1)]
     opt = optim.SGD([p for layer in layers for p in layer.parameters()], lr=0.1)
-    model = nn.Sequential(layers[0], nn.Sigmoid(), layers[1])  # re-packs the same parameters
+    model = nn.Sequential(layers[0], nn.Sigmoid(), layers[1])  # moves no parameter
     loss = nn.MSELoss()
     loss(model(np.ones((2, 2))), np.zeros((2, 1)))
     model.backward(loss.backward())
     before = [p.data.copy() for p in model.parameters()]
     grads = [p.grad.copy() for p in model.parameters()]
-    opt.step()  # must update the storage the model uses now
+    opt.step()  # updates the arrays the model uses
     for p, w, g in zip(model.parameters(), before, grads):
         np.testing.assert_allclose(p.data, w - 0.1 * g)
     opt.zero_grad()
-    assert all(not p.grad.any() and p.inv_m == 0 for p in model.parameters())
+    assert all(not p.grad.any() for p in model.parameters())
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,9 @@ def test_zero_grad_and_repacking() -> None:
         ({"lr": 0.0}, r"lr=0.0 must be a finite number > 0"),
         ({"lr": -1}, r"lr=-1"),
         ({"lr": 0.1, "l2": -1.0}, r"l2=-1.0 must be a finite number >= 0"),
-        ({"lr": "x"}, r"lr='x' must be a number"),
+        ({"lr": "x"}, r"lr='x' must be a finite number > 0"),
+        ({"lr": True}, r"lr=True must be a finite number > 0"),
+        ({"lr": "0.1"}, r"lr='0.1' must be a finite number > 0"),
     ],
 )
 def test_bad_hyper_parameters(kwargs: dict[str, object], match: str) -> None:
@@ -152,6 +156,17 @@ def test_l2_penalty_counts_weights_only() -> None:
     assert nn.l2_penalty(model, l2=2.0, m=4) == pytest.approx(2.0 / 8 * (1 + 4 + 9), rel=1e-15)
     with pytest.raises(ValueError, match="m=0"):
         nn.l2_penalty(model, 1.0, 0)
+
+
+def test_step_with_l2_needs_m_and_names_it() -> None:
+    layer = nn.Linear(2, 1, rng=0)
+    opt = optim.SGD(layer.parameters(), lr=0.1, l2=1.0)
+    with pytest.raises(ValueError, match=r"l2=1.0 needs m.*opt.step\(m=len\(X\)\)"):
+        opt.step()
+    for bad in (0, -3, 2.5, True, "4"):
+        with pytest.raises(ValueError, match=f"m={bad!r} must be a positive integer"):
+            opt.step(m=bad)  # type: ignore[arg-type]
+    opt.step(m=np.int64(4))  # numpy integers are integers
 
 
 def test_step_with_closure_returns_its_value() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from minitorch_bp import nn
 
-LAYERS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "layers.md"
+LAYERS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
 
 
 @pytest.mark.parametrize(
@@ -23,8 +23,8 @@ LAYERS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "layers.md"
         (nn.ReLU(), "ReLU()"),
         (nn.LeakyReLU(), "LeakyReLU(negative_slope=0.01)"),
         (nn.LeakyReLU(0.2), "LeakyReLU(negative_slope=0.2)"),
-        (nn.Softmax(), "Softmax(axis=-1)"),
-        (nn.Softmax(axis=0), "Softmax(axis=0)"),
+        (nn.Softmax(), "Softmax(dim=-1)"),
+        (nn.Softmax(axis=0), "Softmax(dim=0)"),
         (nn.Identity(), "Identity()"),
         (nn.Dropout(), "Dropout(p=0.5)"),
         (nn.Dropout(0.1, rng=3), "Dropout(p=0.1)"),
@@ -56,7 +56,7 @@ def test_sequential_repr_nests_the_new_layers() -> None:
         "  (1): LeakyReLU(negative_slope=0.1)\n"
         "  (2): Dropout(p=0.2)\n"
         "  (3): Linear(in_features=25, out_features=10, bias=True)\n"
-        "  (4): Softmax(axis=-1)\n"
+        "  (4): Softmax(dim=-1)\n"
         ")"
     )
 
@@ -66,7 +66,7 @@ def test_summary_lists_the_new_layers_with_zero_parameters() -> None:
     rows = {line.split()[0]: line for line in lines[2:7]}
     assert rows["1"].split()[1:] == ["LeakyReLU(negative_slope=0.1)", "(m,", "25)", "0"]
     assert rows["2"].split()[1:] == ["Dropout(p=0.2)", "(m,", "25)", "0"]
-    assert rows["4"].split()[1:] == ["Softmax(axis=-1)", "(m,", "10)", "0"]
+    assert rows["4"].split()[1:] == ["Softmax(dim=-1)", "(m,", "10)", "0"]
     assert rows["0"].endswith("1,625") and rows["3"].endswith("260")
     assert lines[-1] == "Total parameters: 1,885 (float64)"
     assert len({len(line) for line in lines[:-1]}) == 1  # the columns line up

@@ -42,14 +42,25 @@ def test_sigmoid_keeps_relative_precision_in_the_left_tail() -> None:
     assert a[0, 0] == pytest.approx(9.357622968840175e-14, rel=1e-14)
 
 
-def test_fused_delta_with_bce_is_a_minus_y() -> None:
+def test_sigmoid_into_bce_is_a_minus_y_until_the_sigmoid_saturates() -> None:
+    """The plain chain is the notes' δ^(L) = a − y where a(1 − a) ≥ 1e-12, PyTorch's floor beyond.
+
+    The exact a − y at any z is BCEWithLogitsLoss's gradient, and the engine's fused
+    Sigmoid + BCELoss (tests/engine/test_fusions.py).
+    """
     s, bce = nn.Sigmoid(), nn.BCELoss(reduction="sum")
-    a = s(np.array([[40.0, -40.0, 0.3]]))  # the first two saturate: a(1 − a) == 0
+    z = np.array([[40.0, -40.0, 0.3]])  # the first two saturate: a(1 − a) < 1e-12
+    a = s(z)
     y = np.array([[0.0, 1.0, 1.0]])
     bce(a, y)
     delta = s.backward(bce.backward())
-    np.testing.assert_allclose(delta, a - y, rtol=1e-15)
-    assert delta[0, 0] == 1.0 and delta[0, 1] == -1.0
+    assert delta[0, 2] == pytest.approx(a[0, 2] - y[0, 2], rel=1e-15)
+    slope = a * (1 - a)
+    np.testing.assert_allclose(delta, (a - y) / np.maximum(slope, 1e-12) * slope, rtol=1e-15)
+    logits = nn.BCEWithLogitsLoss(reduction="sum")
+    logits(z, y)
+    np.testing.assert_allclose(logits.backward(), a - y, rtol=1e-15)
+    assert logits.backward()[0, 0] == 1.0 and logits.backward()[0, 1] == -1.0
 
 
 def test_plain_gradient_is_not_mistaken_for_the_fused_one() -> None:

@@ -1,0 +1,327 @@
+r"""Planning one training step: buffers, fusions and the order of the numpy calls.
+
+Given the layers of a model (nested ``Sequential`` flattened), the criterion and the
+shapes of one batch, :func:`build` writes the step as a :class:`~minitorch_bp.engine.program.Program`:
+
+- every intermediate array (:math:`z`, :math:`a`, :math:`\delta`, scratch) is allocated
+  once and reused by every step of that shape; gradients are written straight into
+  ``p.grad``; nothing is allocated per step;
+- ``Linear`` runs as ``np.dot`` calls on its own parameter arrays (the bias unit's
+  gradient as :math:`\delta^\top\mathbf{1}`, the notes' :math:`a_0 = 1`), the first one
+  without the product that would give :math:`\partial J/\partial X`;
+- element-wise activations call the layer's own :meth:`~minitorch_bp.nn.Elementwise.g`
+  and :meth:`~minitorch_bp.nn.Elementwise.g_prime` on the buffers, so the maths has one
+  home; ``Dropout`` draws its mask with the layer's own generator;
+- the loss and the last activation are fused where the notes fuse them
+  (:mod:`minitorch_bp.engine.fusions`);
+- NaN and inf are looked for once, at the first ``Linear``'s output, and in :math:`J`;
+- any other module runs through its own ``forward`` and ``backward`` (correct, not
+  faster), its output copied into the plan's buffer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from minitorch_bp.engine import fusions
+from minitorch_bp.engine.program import Program
+from minitorch_bp.nn.activation import Elementwise
+from minitorch_bp.nn.container import Sequential
+from minitorch_bp.nn.dropout import Dropout
+from minitorch_bp.nn.linear import Linear
+from minitorch_bp.nn.loss import Loss
+from minitorch_bp.nn.module import Module
+from minitorch_bp.nn.parameter import Parameter
+
+Array = NDArray[Any]
+
+#: Above this many elements a broadcast ``z += b`` makes numpy allocate a transient
+#: buffer (its ufunc buffer size, ``np.getbufsize()``); the bias is then copied into a
+#: buffer of rows first, which allocates nothing for the same cost.
+UFUNC_BUFFER_ELEMENTS = 8192
+
+
+def leaves(model: Module) -> list[Module]:
+    """The modules a step runs, in order: nested ``Sequential`` containers flattened."""
+    if isinstance(model, Sequential):
+        return [leaf for child in model for leaf in leaves(child)]
+    return [model]
+
+
+@dataclass
+class Plan:
+    r"""The compiled step for one batch shape and dtype.
+
+    Attributes:
+        run: ``run(X, Y) -> float``, forward, the criterion's value (no λ term) and the
+            backward into every parameter's ``grad``.
+        output: the buffer holding the model's output after ``run``.
+        deltas: ``{l: buffer}`` with :math:`\partial J/\partial z^{(l)}` at the output of
+            each ``Linear`` after ``run`` (the notes' scaled :math:`\delta^{(l)}`).
+        source: the program's source, one numpy call per line.
+    """
+
+    run: Callable[[Array, Array], float]
+    output: Array
+    deltas: dict[int, Array] = field(default_factory=dict)
+    source: str = ""
+
+
+class _Builder:
+    """Writes the lines of one plan (see :func:`build`)."""
+
+    def __init__(
+        self,
+        layers: Sequence[Module],
+        criterion: Loss,
+        shapes: Sequence[tuple[int, ...]],
+        dtype: np.dtype[Any],
+    ) -> None:
+        self.p = Program()
+        self.layers = list(layers)
+        self.criterion = criterion
+        self.shapes = list(shapes)  # shapes[0] is X's, shapes[i + 1] is layer i's output
+        self.dtype = dtype
+        self.m = shapes[0][0]
+        self.written: set[int] = set()  # parameters whose gradient is already written
+        self.deltas: dict[int, str] = {}
+        self.masks: dict[int, str] = {}
+        self.ones = np.ones(self.m, dtype=dtype)
+        p = self.p
+        for name, fn in (
+            ("dot", np.dot),
+            ("add", np.add),
+            ("subtract", np.subtract),
+            ("multiply", np.multiply),
+            ("copyto", np.copyto),
+            ("vdot", np.vdot),
+        ):
+            p.namespace[name] = fn
+        p.namespace["isfinite"] = math.isfinite
+        p.namespace["fail_input"] = fail_input
+        p.namespace["fail_linear"] = fail_linear
+
+    def buffer(self, shape: tuple[int, ...], prefix: str) -> str:
+        return self.p.name(np.empty(shape, dtype=self.dtype), prefix)
+
+    def scalar(self, value: float) -> str:
+        # A 0-d array: ufuncs take it about 40 % faster than a Python float.
+        return self.p.name(np.array(value, dtype=self.dtype), "c")
+
+    # ----------------------------------------------------------------- forward
+    def forward(self) -> list[str]:
+        """Emit the forward lines; return the name of every layer's output (index i + 1)."""
+        names = ["X"]
+        first_linear = next((i for i, m in enumerate(self.layers) if isinstance(m, Linear)), None)
+        if first_linear is None:
+            self.p.emit("if not isfinite(vdot(X, X)): fail_input(X)", "NaN/inf at the boundary")
+        for i, module in enumerate(self.layers):
+            kind = "z" if isinstance(module, Linear) else "a"
+            out = self.buffer(self.shapes[i + 1], f"{kind}{i + 1}")
+            self.forward_layer(i, module, names[-1], out, check=i == first_linear)
+            names.append(out)
+        return names
+
+    def forward_layer(self, i: int, module: Module, x: str, out: str, check: bool) -> None:
+        p = self.p
+        if isinstance(module, Linear):
+            WT = p.name(module.weight.data.T, f"W{i}T")
+            p.emit(f"dot({x}, {WT}, {out})", f"z = a Wᵀ   (layer {i}, Linear)")
+            if module.bias is not None:
+                b = p.name(module.bias.data, f"b{i}")
+                if self.m * module.out_features <= UFUNC_BUFFER_ELEMENTS:
+                    p.emit(f"add({out}, {b}, {out})", "  + b")
+                else:
+                    rows = self.buffer((self.m, module.out_features), f"brows{i}")
+                    p.emit(f"copyto({rows}, {b})", "  + b (copied into rows: no transient buffer)")
+                    p.emit(f"add({out}, {rows}, {out})")
+            if check:
+                mod = p.name(module, f"m{i}")
+                p.emit(
+                    f"if not isfinite(vdot({out}, {out})): fail_linear({mod}, {i}, {x})",
+                    "NaN/inf, once, at the boundary",
+                )
+        elif isinstance(module, Dropout):
+            mod = p.name(module, f"m{i}")
+            mask = self.masks[i] = self.buffer(self.shapes[i + 1], f"mask{i}")
+            uniform = p.name(np.empty(self.shapes[i + 1]), f"u{i}")
+            shape = self.shapes[i + 1]
+            p.emit(f"if {mod}.training and {mod}.p:", f"layer {i}, Dropout")
+            p.indent(1)
+            p.emit(f"{mod}.draw_mask({shape!r}, {mask}.dtype, {mask}, {uniform})")
+            p.emit(f"multiply({x}, {mask}, {out})")
+            p.indent(-1)
+            p.emit("else:")
+            p.indent(1)
+            p.emit(f"copyto({out}, {x})")
+            p.indent(-1)
+        elif isinstance(module, Elementwise):
+            mod = p.name(module, f"m{i}")
+            p.emit(f"{mod}.g({x}, {out})", f"a = g(z)   (layer {i}, {type(module).__name__})")
+        else:
+            mod = p.name(module, f"m{i}")
+            p.emit(f"copyto({out}, {mod}({x}))", f"layer {i}, {_kind(module)}: its own forward")
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, names: list[str], grad: str, start: int) -> None:
+        """Emit the δ chain from layer ``start`` down, ``grad`` holding ∂J/∂(its output)."""
+        first = next(
+            (i for i, m in enumerate(self.layers) if any(True for _ in m.named_parameters())), None
+        )
+        n_linear = sum(isinstance(m, Linear) for m in self.layers[: start + 1])
+        for i in range(start, -1, -1):
+            if first is None or i < first:
+                break
+            module = self.layers[i]
+            x = names[i]
+            need_input = i > first
+            if isinstance(module, Linear):
+                self.deltas[n_linear + 1] = grad
+                n_linear -= 1
+                new = self.backward_linear(i, module, x, grad, need_input)
+            elif isinstance(module, Dropout):
+                mod = self.p.name(module, f"m{i}")
+                mask = self.masks[i]
+                self.p.emit(
+                    f"if {mod}.training and {mod}.p: multiply({grad}, {mask}, {grad})",
+                    f"layer {i}, Dropout",
+                )
+                new = grad
+            elif isinstance(module, Elementwise):
+                mod = self.p.name(module, f"m{i}")
+                tmp = self.buffer(self.shapes[i + 1], f"gp{i}")
+                self.p.emit(
+                    f"{mod}.g_prime({x}, {names[i + 1]}, {tmp})",
+                    f"g'(z)   (layer {i}, {type(module).__name__})",
+                )
+                self.p.emit(f"multiply({grad}, {tmp}, {grad})", "δ = (Θᵀδ) ⊙ g'(z)")
+                new = grad
+            else:
+                mod = self.p.name(module, f"m{i}")
+                if need_input:
+                    new = self.buffer(self.shapes[i], f"d{i}")
+                    self.p.emit(
+                        f"copyto({new}, {mod}.backward_input({grad}))",
+                        f"layer {i}, {_kind(module)}: its own backward",
+                    )
+                else:
+                    self.p.emit(
+                        f"{mod}.backward_params({grad})",
+                        f"layer {i}, {_kind(module)}: its own backward",
+                    )
+                    new = grad
+            grad = new
+
+    def grad_target(self, param: Parameter, prefix: str) -> tuple[str, str | None]:
+        """The name to write ``param``'s gradient into, and the name to add it to if shared."""
+        g = self.p.name(param.grad, prefix)
+        if id(param) not in self.written:
+            self.written.add(id(param))
+            return g, None
+        tmp = self.p.name(np.empty_like(param.grad), prefix + "_tmp")
+        return tmp, g
+
+    def write_grad(self, call: str, param: Parameter, prefix: str, comment: str) -> None:
+        target, accumulate = self.grad_target(param, prefix)
+        self.p.emit(call.format(out=target), comment)
+        if accumulate is not None:
+            self.p.emit(
+                f"add({accumulate}, {target}, {accumulate})", "  (a shared parameter: accumulate)"
+            )
+
+    def backward_linear(self, i: int, module: Linear, x: str, grad: str, need_input: bool) -> str:
+        p = self.p
+        gT = p.name(p.namespace[grad].T, f"{grad}T")
+        self.write_grad(
+            f"dot({gT}, {x}, {{out}})",
+            module.weight,
+            f"gW{i}",
+            f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
+        )
+        if module.bias is not None:
+            ones = p.name(self.ones, "ones")
+            self.write_grad(
+                f"dot({ones}, {grad}, {{out}})",
+                module.bias,
+                f"gb{i}",
+                "∂J/∂b = δᵀ1   (the bias unit a₀ = 1)",
+            )
+        if not need_input:
+            return grad
+        W = p.name(module.weight.data, f"W{i}")
+        d = self.buffer(self.shapes[i], f"d{i}")
+        p.emit(f"dot({grad}, {W}, {d})", "Θᵀδ   (without the bias row)")
+        return d
+
+
+def build(
+    layers: Sequence[Module],
+    criterion: Loss,
+    shapes: Sequence[tuple[int, ...]],
+    dtype: np.dtype[Any],
+    zero: Sequence[Parameter],
+) -> Plan:
+    """Write and compile the step for a batch whose layer outputs have ``shapes``.
+
+    Args:
+        layers: the flattened modules (see :func:`leaves`).
+        criterion: the loss.
+        shapes: ``shapes[0]`` is the batch's, ``shapes[i + 1]`` layer ``i``'s output.
+        dtype: the model's dtype.
+        zero: parameters whose gradients the program must zero first (those it does not
+            overwrite itself: an optimizer's parameters outside the model, a module run
+            through its own backward).
+    """
+    b = _Builder(layers, criterion, shapes, dtype)
+    p = b.p
+    for i, param in enumerate(zero):
+        p.emit(f"{p.name(param.grad, f'gz{i}')}.fill(0)", "a gradient the plan does not overwrite")
+        b.written.add(id(param))
+    for i, module in enumerate(layers):
+        if not isinstance(module, (Linear, Dropout, Elementwise)):
+            for param in module.parameters():
+                if id(param) not in b.written:
+                    p.emit(
+                        f"{p.name(param.grad, f'gz{i}')}.fill(0)",
+                        "run by its own backward: accumulates",
+                    )
+                    b.written.add(id(param))
+    names = b.forward()
+    pred = names[-1]
+    loss = fusions.choose(layers[-1] if layers else None, criterion)
+    start = loss.emit(b, pred, names[-2] if len(names) > 1 else "X")
+    if start >= 0:
+        b.backward(names, loss.delta, start)
+    run = p.compile("X, Y", "J")
+    return Plan(
+        run=run,
+        output=p.namespace[pred] if pred != "X" else np.empty(0),
+        deltas={l: p.namespace[name] for l, name in b.deltas.items()},
+        source=p.text,
+    )
+
+
+def _kind(module: Module) -> str:
+    return type(module).__name__
+
+
+def fail_linear(module: Linear, index: int, x: Array) -> None:
+    """Raise the error a plain ``Linear`` forward raises for a non-finite output."""
+    try:
+        module(x)
+    except (ValueError, FloatingPointError) as exc:
+        raise type(exc)(f"layer {index}: {exc}") from None
+    raise FloatingPointError(f"layer {index}: {module!r} produced NaN or inf")
+
+
+def fail_input(X: Array) -> None:
+    """Raise for a batch with NaN or inf (a model without ``Linear``)."""
+    from minitorch_bp._validation import check_finite
+
+    check_finite(X, "compile_step", "X")
