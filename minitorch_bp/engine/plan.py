@@ -41,11 +41,6 @@ from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
 
-#: Above this many elements a broadcast ``z += b`` makes numpy allocate a transient
-#: buffer (its ufunc buffer size, ``np.getbufsize()``); the bias is then copied into a
-#: buffer of rows first, which allocates nothing for the same cost.
-UFUNC_BUFFER_ELEMENTS = 8192
-
 
 def leaves(model: Module) -> list[Module]:
     """The modules a step runs, in order: nested ``Sequential`` containers flattened."""
@@ -134,13 +129,12 @@ class _Builder:
             WT = p.name(module.weight.data.T, f"W{i}T")
             p.emit(f"dot({x}, {WT}, {out})", f"z = a Wᵀ   (layer {i}, Linear)")
             if module.bias is not None:
+                # A broadcast z += b makes numpy allocate a transient buffer (up to 64 KB)
+                # on every call; copying b into rows first allocates nothing, at the same cost.
                 b = p.name(module.bias.data, f"b{i}")
-                if self.m * module.out_features <= UFUNC_BUFFER_ELEMENTS:
-                    p.emit(f"add({out}, {b}, {out})", "  + b")
-                else:
-                    rows = self.buffer((self.m, module.out_features), f"brows{i}")
-                    p.emit(f"copyto({rows}, {b})", "  + b (copied into rows: no transient buffer)")
-                    p.emit(f"add({out}, {rows}, {out})")
+                rows = self.buffer((self.m, module.out_features), f"brows{i}")
+                p.emit(f"copyto({rows}, {b})", "  + b, copied into rows")
+                p.emit(f"add({out}, {rows}, {out})")
             if check:
                 mod = p.name(module, f"m{i}")
                 p.emit(
