@@ -13,11 +13,12 @@ r"""The loss end of a step: :math:`J` and the first :math:`\delta`, fused where 
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp.nn import functional as F
 from minitorch_bp.nn.activation import Sigmoid
 from minitorch_bp.nn.loss import BCELoss, Loss, MSELoss
 from minitorch_bp.nn.module import Module
@@ -38,32 +39,62 @@ class LossEnd:
         """Emit :math:`J` and the first gradient; return the layer the chain starts at."""
         raise NotImplementedError
 
+    def emit_forward(self, b: _Builder, i: int, module: Module, x: str, out: str) -> bool:
+        """Emit the last layer's forward instead of the plan (``True``), or leave it (``False``)."""
+        return False
+
     def _value(self, b: _Builder, pred: str, scratch: list[str]) -> str:
         """Emit ``J = scale·Σℓ`` and its finiteness check; return the criterion's name."""
         p = b.p
         crit = p.name(b.criterion, "crit")
         k = b.shapes[-1][1] if len(b.shapes[-1]) > 1 else 1
         scale = b.criterion.scale(b.m, k)
-        p.namespace["fail_loss"] = fail_loss
         listed = "(" + "".join(f"{s}, " for s in scratch) + ")"
         p.emit(
             f"J = {scale!r} * {crit}.total({pred}, Y, {listed})",
             f"J   ({type(b.criterion).__name__}, {b.criterion.reduction})",
         )
-        p.emit(f"if not isfinite(J): fail_loss({crit}, {pred}, Y)", "NaN/inf in J")
+        p.emit("if not isfinite(J): fail(X, Y)", "NaN/inf in J")
         self.scale = scale
         return crit
 
 
 class SigmoidBCE(LossEnd):
-    """``Sigmoid`` then ``BCELoss``: :math:`\\delta^{(L)} = \\text{scale}\\,(a^{(L)} - y)`."""
+    r"""``Sigmoid`` then ``BCELoss``: :math:`\delta^{(L)} = \text{scale}\,(a^{(L)} - y)`, and :math:`J` from :math:`1 + e^{-z}`.
+
+    With :math:`t = 1 + e^{-z}` (the sigmoid's denominator, kept), :math:`-\log a = \log t`
+    and :math:`-\log(1 - a) = \log t + z`, so the notes' cost per element is
+    :math:`y\log t + (1 - y)(\log t + z)` and
+    :math:`\sum \ell = \sum(\log t + z) - \sum y z`: one log instead of two. Where a log
+    would reach BCELoss's clamp at 100 (:math:`|z| \gtrsim 100`), the loss's own
+    ``total`` runs instead, so :math:`J` is always BCELoss's value.
+    """
+
+    def emit_forward(self, b: _Builder, i: int, module: Module, x: str, out: str) -> bool:
+        p = b.p
+        self.t = b.buffer(b.shapes[i + 1], "t")
+        self.z = x
+        p.namespace["sigmoid"] = F.sigmoid_unguarded
+        p.emit(
+            f"sigmoid({x}, {out}, {self.t})",
+            f"a = g(z), keeping t = 1 + e^-z   (layer {i}, Sigmoid)",
+        )
+        return True
 
     def emit(self, b: _Builder, pred: str, before: str) -> int:
         p = b.p
         crit = p.name(b.criterion, "crit")
-        p.emit(f"{crit}.check_values({pred}, Y)", "predictions and targets in [0, 1]")
-        scratch = [b.buffer(b.shapes[-1], "s") for _ in range(2)]
-        self._value(b, pred, scratch)
+        # a sigmoid's output lies in [0, 1] (NaN shows up in J): only the targets are checked
+        p.emit(f"{crit}.check_probabilities(Y, 'target')", "targets in [0, 1]")
+        s1, s2 = (b.buffer(b.shapes[-1], "s") for _ in range(2))
+        k = b.shapes[-1][1]
+        self.scale = b.criterion.scale(b.m, k)
+        p.namespace["bce_from_t"] = bce_from_denominator
+        p.emit(
+            f"J = {self.scale!r} * bce_from_t({self.t}, {self.z}, {pred}, Y, {s1}, {s2}, {crit})",
+            f"J = Σ(log t + z) − Σ y·z   (BCELoss, {b.criterion.reduction})",
+        )
+        p.emit("if not isfinite(J): fail(X, Y)", "NaN/inf in J")
         d = b.buffer(b.shapes[-1], f"d{len(b.layers) - 1}")
         p.emit(f"subtract({pred}, Y, {d})", "δ^(L) = a^(L) − y   (Sigmoid + BCELoss, fused)")
         if self.scale != 1.0:
@@ -101,6 +132,17 @@ class Generic(LossEnd):
         return len(b.layers) - 1
 
 
+def bce_from_denominator(
+    t: Array, z: Array, a: Array, y: Array, s1: Array, s2: Array, criterion: BCELoss
+) -> float:
+    """:math:`\\sum\\ell` of ``BCELoss`` from the sigmoid's ``t = 1 + e^-z`` (see :class:`SigmoidBCE`)."""
+    np.log(t, s1)  # −log a
+    np.add(s1, z, s2)  # −log(1 − a)
+    if np.maximum.reduce(s1, None) > -F.LOG_CLAMP or np.maximum.reduce(s2, None) > -F.LOG_CLAMP:
+        return criterion.total(a, y, (s1, s2))  # the clamp applies somewhere
+    return float(np.add.reduce(s2, None)) - float(np.vdot(y, z))
+
+
 def choose(last: Module | None, criterion: Loss) -> LossEnd:
     """The loss end for a model whose last layer is ``last``."""
     if type(criterion) is BCELoss and type(last) is Sigmoid:
@@ -108,14 +150,3 @@ def choose(last: Module | None, criterion: Loss) -> LossEnd:
     if type(criterion) is MSELoss:
         return SquaredError()
     return Generic()
-
-
-def fail_loss(criterion: Loss, pred: Array, target: Array) -> None:
-    """Raise the error the plain criterion gives for these values, or say J overflowed."""
-    value = criterion(pred, target)  # its checks name the first NaN or inf
-    if not math.isfinite(value):
-        raise FloatingPointError(
-            f"{type(criterion).__name__}: J = {value} from finite predictions and targets"
-            " (overflow); lower the learning rate or scale the data"
-        )
-    raise FloatingPointError(f"{type(criterion).__name__}: J was not finite")

@@ -66,6 +66,12 @@ class Plan:
     output: Array
     deltas: dict[int, Array] = field(default_factory=dict)
     source: str = ""
+    #: The batch this plan is for: its shape and dtype, and the criterion's reduction.
+    input_shape: tuple[int, ...] = ()
+    dtype: np.dtype[Any] = field(default_factory=lambda: np.dtype(np.float64))
+    reduction: str = ""
+    #: ``(shape, dtype)`` of a target the criterion takes as it is (set on first use).
+    target: tuple[tuple[int, ...], np.dtype[Any]] | None = None
 
 
 class _Builder:
@@ -99,8 +105,10 @@ class _Builder:
         ):
             p.namespace[name] = fn
         p.namespace["isfinite"] = math.isfinite
-        p.namespace["fail_input"] = fail_input
-        p.namespace["fail_linear"] = fail_linear
+        p.namespace["fail"] = lambda X, Y: diagnose(self.layers, criterion, X, Y)
+        # NaN and inf are looked for once at the boundary: in the first Linear's output or,
+        # when smaller, in its weight gradient (δᵀX holds every entry of X), and in J.
+        self.check_at: str | None = None
 
     def buffer(self, shape: tuple[int, ...], prefix: str) -> str:
         return self.p.name(np.empty(shape, dtype=self.dtype), prefix)
@@ -110,16 +118,26 @@ class _Builder:
         return self.p.name(np.array(value, dtype=self.dtype), "c")
 
     # ----------------------------------------------------------------- forward
-    def forward(self) -> list[str]:
-        """Emit the forward lines; return the name of every layer's output (index i + 1)."""
+    def forward(self, loss: fusions.LossEnd) -> list[str]:
+        """Emit the forward lines; return the name of every layer's output (index i + 1).
+
+        The loss end may take over the last layer's forward (a fused pair).
+        """
         names = ["X"]
         first_linear = next((i for i, m in enumerate(self.layers) if isinstance(m, Linear)), None)
         if first_linear is None:
-            self.p.emit("if not isfinite(vdot(X, X)): fail_input(X)", "NaN/inf at the boundary")
+            self.p.emit("if not isfinite(vdot(X, X)): fail(X, Y)", "NaN/inf at the boundary")
+        else:
+            first = self.layers[first_linear]
+            assert isinstance(first, Linear)
+            output = self.m * first.out_features
+            self.check_at = "gradient" if first.weight.size < output else "output"
         for i, module in enumerate(self.layers):
             kind = "z" if isinstance(module, Linear) else "a"
             out = self.buffer(self.shapes[i + 1], f"{kind}{i + 1}")
-            self.forward_layer(i, module, names[-1], out, check=i == first_linear)
+            last = i == len(self.layers) - 1
+            if not (last and loss.emit_forward(self, i, module, names[-1], out)):
+                self.forward_layer(i, module, names[-1], out, check=i == first_linear)
             names.append(out)
         return names
 
@@ -135,10 +153,9 @@ class _Builder:
                 rows = self.buffer((self.m, module.out_features), f"brows{i}")
                 p.emit(f"copyto({rows}, {b})", "  + b, copied into rows")
                 p.emit(f"add({out}, {rows}, {out})")
-            if check:
-                mod = p.name(module, f"m{i}")
+            if check and self.check_at == "output":
                 p.emit(
-                    f"if not isfinite(vdot({out}, {out})): fail_linear({mod}, {i}, {x})",
+                    f"if not isfinite(vdot({out}, {out})): fail(X, Y)",
                     "NaN/inf, once, at the boundary",
                 )
         elif isinstance(module, Dropout):
@@ -238,6 +255,9 @@ class _Builder:
             f"gW{i}",
             f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
         )
+        if not need_input and self.check_at == "gradient":
+            g = p.name(module.weight.grad, f"gW{i}")
+            p.emit(f"if not isfinite(vdot({g}, {g})): fail(X, Y)", "NaN/inf, once, at the boundary")
         if module.bias is not None:
             ones = p.name(self.ones, "ones")
             self.write_grad(
@@ -286,9 +306,9 @@ def build(
                         "run by its own backward: accumulates",
                     )
                     b.written.add(id(param))
-    names = b.forward()
-    pred = names[-1]
     loss = fusions.choose(layers[-1] if layers else None, criterion)
+    names = b.forward(loss)
+    pred = names[-1]
     start = loss.emit(b, pred, names[-2] if len(names) > 1 else "X")
     if start >= 0:
         b.backward(names, loss.delta, start)
@@ -298,6 +318,9 @@ def build(
         output=p.namespace[pred] if pred != "X" else np.empty(0),
         deltas={l: p.namespace[name] for l, name in b.deltas.items()},
         source=p.text,
+        input_shape=tuple(shapes[0]),
+        dtype=np.dtype(dtype),
+        reduction=criterion.reduction,
     )
 
 
@@ -305,17 +328,20 @@ def _kind(module: Module) -> str:
     return type(module).__name__
 
 
-def fail_linear(module: Linear, index: int, x: Array) -> None:
-    """Raise the error a plain ``Linear`` forward raises for a non-finite output."""
-    try:
-        module(x)
-    except (ValueError, FloatingPointError) as exc:
-        raise type(exc)(f"layer {index}: {exc}") from None
-    raise FloatingPointError(f"layer {index}: {module!r} produced NaN or inf")
+def diagnose(layers: Sequence[Module], criterion: Loss, X: Array, Y: Array) -> None:
+    """Raise the error the plain layers give for this batch, for a step that found NaN or inf.
 
-
-def fail_input(X: Array) -> None:
-    """Raise for a batch with NaN or inf (a model without ``Linear``)."""
-    from minitorch_bp._validation import check_finite
-
-    check_finite(X, "compile_step", "X")
+    The layers run one by one (each ``Linear`` names a NaN or inf in its input or its
+    parameters), then the criterion (which names one in the prediction or the target).
+    """
+    x = X
+    for i, module in enumerate(layers):
+        try:
+            x = module(x)
+        except (ValueError, FloatingPointError) as exc:
+            raise type(exc)(f"layer {i}: {exc}") from None
+    criterion(x, Y)
+    raise FloatingPointError(
+        "compile_step: the step met NaN or inf from finite data and parameters (an overflow);"
+        " lower the learning rate or scale the data"
+    )

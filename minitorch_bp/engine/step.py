@@ -74,6 +74,31 @@ class Step:
     # ----------------------------------------------------------------- calling
     def __call__(self, X: Any, Y: Any) -> float:
         """Train on one batch; return :math:`J(\\Theta)` (with the λ term) before the update."""
+        plan = self._plan
+        # The common case, a batch like the last one, checked with a few attribute reads:
+        # same shape and dtype, a target the criterion took as it was, same reduction.
+        if (
+            plan is not None
+            and type(X) is np.ndarray
+            and X.shape == plan.input_shape
+            and X.dtype is plan.dtype
+            and type(Y) is np.ndarray
+            and plan.target is not None
+            and Y.shape == plan.target[0]
+            and Y.dtype is plan.target[1]
+            and self.criterion.reduction is plan.reduction
+            and not self.optimizer.requires_closure
+        ):
+            with np.errstate(over="ignore", invalid="ignore"):  # see _run
+                J = plan.run(X, Y)
+            opt = self.optimizer
+            if opt.l2:
+                J += l2_penalty(opt.params, opt.l2, plan.input_shape[0])
+            opt.step(m=plan.input_shape[0])
+            return J
+        return self._call(X, Y)
+
+    def _call(self, X: Any, Y: Any) -> float:
         if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype == self._dtype):
             X = as_batch(X, "compile_step", "X")
         m = X.shape[0]
@@ -87,7 +112,11 @@ class Step:
         if plan is None:  # a layer that cannot tell its output shape: run it once to see
             return self._plain(X, Y, record=True)
         self._plan = plan
-        target = self.criterion.prepare_target(plan.output.shape, plan.output.dtype, np.asarray(Y))
+        self.output = plan.output
+        given = np.asarray(Y)
+        target = self.criterion.prepare_target(plan.output.shape, plan.output.dtype, given)
+        if target is given:
+            plan.target = (given.shape, given.dtype)
         opt = self.optimizer
         if opt.requires_closure:
             return self._closure_step(lambda: self._run(plan, X, target), m)
@@ -98,7 +127,9 @@ class Step:
         return J
 
     def _run(self, plan: Plan, X: Array, target: Array) -> float:
-        with np.errstate(over="ignore"):  # once for the step (sigmoid's e^-z → inf is fine)
+        # One errstate per step: overflow is fine (a sigmoid's e^-z → inf gives the right
+        # limit) and NaN is looked for in J and at the first layer, which name the cause.
+        with np.errstate(over="ignore", invalid="ignore"):
             J = plan.run(X, target)
         self.output = plan.output
         return J

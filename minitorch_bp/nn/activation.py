@@ -141,8 +141,8 @@ class Sigmoid(Elementwise):
         return F.sigmoid_unguarded(z, out=out)
 
     def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
-        d = np.subtract(1.0, a, out=out)
-        d *= a
+        d = np.subtract(F.ONE.get(a.dtype, 1.0), a, out)
+        np.multiply(d, a, d)
         return d
 
 
@@ -168,8 +168,8 @@ class Tanh(Elementwise):
         return np.tanh(z, out=out)
 
     def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
-        d = np.multiply(a, a, out=out)
-        np.subtract(1.0, d, out=d)
+        d = np.multiply(a, a, out)
+        np.subtract(F.ONE.get(a.dtype, 1.0), d, d)
         return d
 
 

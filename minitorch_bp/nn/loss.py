@@ -211,7 +211,7 @@ class BCELoss(Loss):
 
     def check_probabilities(self, arr: Array, name: str) -> None:
         """Refuse values outside [0, 1] (NaN and inf included), naming ``name``."""
-        lo, hi = float(arr.min()), float(arr.max())
+        lo, hi = float(np.minimum.reduce(arr, None)), float(np.maximum.reduce(arr, None))
         if not (lo >= 0.0 and hi <= 1.0):  # also false for NaN
             check_finite(arr, "BCELoss", name, hint=PREDICTION_HINT if name == "prediction" else "")
             hint = " (pass logits to BCEWithLogitsLoss instead)" if name == "prediction" else ""

@@ -56,6 +56,8 @@ class Optimizer:
     # ----------------------------------------------------------------- the λ rule
     def batch_size(self, m: Any) -> int:
         """Return ``m`` checked; ``None`` is allowed (as 1) only while ``l2 == 0``."""
+        if type(m) is int and m > 0:
+            return m
         if m is None:
             if self.l2:
                 raise ValueError(

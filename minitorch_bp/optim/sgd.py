@@ -85,6 +85,11 @@ class SGD(Optimizer):
         self._scratch = scratch_for(self.params)
         self._scratch2 = scratch_for(self.params) if self.nesterov else []
         self._velocity = StateBuffer(self.params) if self.momentum else None
+        # Parameters keep their arrays for life (assignment copies into them), so the
+        # arrays a step works on are looked up once.
+        self._slots = [
+            (p, p.data, p.grad, tmp) for p, tmp in zip(self.params, self._scratch, strict=True)
+        ]
 
     def step(
         self, closure: Callable[[], float] | None = None, *, m: int | None = None
@@ -105,15 +110,16 @@ class SGD(Optimizer):
                 D = self.gradient(p, m, out=self._scratch[i])
                 self._momentum_update(p.data, D, v, self._scratch2[i] if self.nesterov else D)
             return loss
-        for p, tmp in zip(self.params, self._scratch, strict=True):
-            data = p.data
-            c = l2_coefficient(p, self.l2, m)
+        l2 = self.l2
+        for p, data, grad, tmp in self._slots:
             # The λ term first, as a scaling of the weights: Θ − α(λ/m)Θ − αg equals
             # Θ − α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
-            if c:
-                data *= 1.0 - lr * c
-            np.multiply(p.grad, lr, out=tmp)
-            data -= tmp
+            if l2:
+                c = l2_coefficient(p, l2, m)
+                if c:
+                    np.multiply(data, 1.0 - lr * c, data)
+            np.multiply(grad, lr, tmp)
+            np.subtract(data, tmp, data)
         return loss
 
     def _momentum_update(self, data: Array, D: Array, v: Array, tmp: Array) -> None:

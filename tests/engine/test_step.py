@@ -268,7 +268,7 @@ def test_source_shows_the_program_in_the_notes_notation() -> None:
     assert "planned batch sizes [5]" in repr(step)
 
 
-def test_nan_in_the_batch_names_the_first_layer_and_a_diverged_layer_reaches_the_loss() -> None:
+def test_nan_or_inf_names_the_layer_and_the_array_that_holds_it() -> None:
     X, Y = _data(5, "onehot")
     model = _mlp(nn.Sigmoid, nn.Sigmoid)
     step = train.compile_step(model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.1))
@@ -279,9 +279,16 @@ def test_nan_in_the_batch_names_the_first_layer_and_a_diverged_layer_reaches_the
         step(bad, Y)
     model[2].weight.data[0, 0] = np.nan
     with pytest.raises(
-        ValueError, match=r"BCELoss: prediction contains .* NaN.*a parameter has diverged"
+        ValueError, match=r"layer 2: Linear.*weight contains 1 NaN or inf.*\(0, 0\)"
     ):
         step(X, Y)
+    model[2].weight.data[0, 0] = 0.5
+    bad_y = Y.copy()
+    bad_y[1, 1] = np.nan
+    with pytest.raises(
+        ValueError, match=r"BCELoss: target values must lie in \[0, 1\]|target contains"
+    ):
+        step(X, bad_y)
 
 
 def test_bad_arguments_are_named() -> None:
