@@ -1,4 +1,8 @@
-"""Optional peers: PyTorch CPU and scikit-learn's MLP (the ``bench`` extra)."""
+"""Optional peers: PyTorch CPU, scikit-learn's MLP and JAX on the CPU (the ``bench`` extra).
+
+Each is imported inside its ``make_*`` only, so the harness runs without them; the
+driver skips a peer whose package is not installed.
+"""
 
 from __future__ import annotations
 
@@ -95,3 +99,60 @@ def make_sklearn(w: Workload, dtype: Any) -> tuple[Step, int]:
         return est.partial_fit(X, Yfit)
 
     return epoch, k
+
+
+def make_jax(w: Workload, dtype: Any) -> Step:
+    """``jax.jit`` of the whole step: forward, the same loss, ``jax.grad`` and the update.
+
+    The update is the notes' SGD, ``Θ ← Θ − lr·D`` with ``D = grad + (λ/m)·W`` for the
+    weights and ``D = grad`` for the biases (unregularised). The step returns J with the
+    λ term, the value ``compile_step`` returns, so the two can be compared on any workload
+    (XLA fuses the ``Σ W²`` into the step; it costs next to nothing).
+
+    The parameters are donated to the jitted step, so XLA may update them in place as the
+    numpy contenders do. Each timed call ends with ``block_until_ready()`` on the J it
+    returns: jax dispatches asynchronously, and without it the call would time only the
+    dispatch. (On the CPU the outputs of one execution become ready together.)
+
+    float64 needs ``jax_enable_x64``, switched on here before any array is made; float32
+    inputs stay float32 (Python scalars are weakly typed and do not promote them).
+    """
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    X_np, Y_np = w.data(dtype)
+    X, Y = jnp.asarray(X_np), jnp.asarray(Y_np)
+    params = [(jnp.asarray(W), jnp.asarray(b) if w.bias else None) for W, b in w.thetas(dtype)]
+    m = w.batch
+    lr, c, half = w.lr, w.l2 / m, w.l2 / (2.0 * m)
+
+    def data_loss(params: Any, X: Any, Y: Any) -> Any:
+        a = X
+        for W, b in params:
+            z = a @ W.T
+            a = jax.nn.sigmoid(z + b if b is not None else z)
+        if w.loss == "bce":  # batchmean, each log clamped at -100 as in BCELoss
+            logs = Y * jnp.maximum(jnp.log(a), -100.0)
+            logs += (1.0 - Y) * jnp.maximum(jnp.log(1.0 - a), -100.0)
+            return -jnp.sum(logs) / m
+        return 0.5 * jnp.sum((a - Y) ** 2)  # the notes' ½Σ(y − ŷ)²
+
+    def train_step(params: Any, X: Any, Y: Any) -> tuple[Any, Any]:
+        J, grads = jax.value_and_grad(data_loss)(params, X, Y)
+        penalty = half * sum(jnp.sum(W * W) for W, _ in params)
+        new = [
+            (W - lr * (gW + c * W), b - lr * gb if b is not None else None)
+            for (W, b), (gW, gb) in zip(params, grads, strict=True)
+        ]
+        return new, J + penalty
+
+    jitted = jax.jit(train_step, donate_argnums=0)
+    state = [params]
+
+    def step() -> object:
+        state[0], J = jitted(state[0], X, Y)
+        return J.block_until_ready()
+
+    return step

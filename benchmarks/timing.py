@@ -19,7 +19,15 @@ class Timed:
 
 
 def calibrate(t: Timed, min_sample_s: float, warmup_s: float) -> None:
-    """Warm ``t`` up for ``warmup_s`` and pick ``reps`` so one sample lasts ``min_sample_s``."""
+    """Warm ``t`` up for ``warmup_s`` and pick ``reps`` so one sample lasts ``min_sample_s``.
+
+    The first call is made before the clock starts: it is where ``jax.jit`` compiles,
+    ``compile_step`` plans its buffers and the optimizers allocate their scratch (up to
+    hundreds of milliseconds). Counted in ``per_call_s`` it would make ``reps`` 1 for the
+    jitted peer, and a sample of one call after another contender's turn times the
+    wake-up of its idle thread pool, not its step.
+    """
+    t.fn()
     start = time.perf_counter()
     calls = 0
     while True:
@@ -32,23 +40,36 @@ def calibrate(t: Timed, min_sample_s: float, warmup_s: float) -> None:
     t.reps = max(1, int(min_sample_s / t.per_call_s))
 
 
-def interleave(contenders: dict[str, Timed], samples: int) -> dict[str, list[float]]:
+def interleave(
+    contenders: dict[str, Timed], samples: int, cpu: dict[str, float] | None = None
+) -> dict[str, list[float]]:
     """Return per-step times (seconds), ``samples`` per contender, taken in turns.
 
     The order rotates every round so no contender always runs right after another.
+    With ``cpu`` given, it receives each contender's process CPU time over wall time
+    while it was sampled: about 1.0 when one thread works, about N when N threads do,
+    the check that a thread limit really held (XLA's pool ignores the BLAS variables).
     """
     names = list(contenders)
     out: dict[str, list[float]] = {n: [] for n in names}
-    clock = time.perf_counter
+    busy = dict.fromkeys(names, 0.0)
+    wall = dict.fromkeys(names, 0.0)
+    clock, cpu_clock = time.perf_counter, time.process_time
     for r in range(samples):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             t = contenders[name]
             fn, reps = t.fn, t.reps
+            c0 = cpu_clock()
             t0 = clock()
             for _ in range(reps):
                 fn()
-            out[name].append((clock() - t0) / (reps * t.steps_per_call))
+            t1 = clock()
+            busy[name] += cpu_clock() - c0
+            wall[name] += t1 - t0
+            out[name].append((t1 - t0) / (reps * t.steps_per_call))
+    if cpu is not None:
+        cpu.update({n: busy[n] / wall[n] for n in names if wall[n] > 0})
     return out
 
 
