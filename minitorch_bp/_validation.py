@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = FLOAT_DTYPES
 
 Array = NDArray[Any]
 
@@ -78,9 +79,15 @@ def check_batch_size(m: Any, who: str) -> int:
     return int(m)
 
 
-def as_grad(grad: Any, shape: tuple[int, ...], who: str) -> Array:
-    """Return ``grad`` (∂J/∂output) as a float array of ``shape``, the last forward's output shape."""
+def as_grad(grad: Any, shape: tuple[int, ...], who: object) -> Array:
+    """Return ``grad`` (∂J/∂output) as a float array of ``shape``, the last forward's output shape.
+
+    ``who`` (a name, or the module itself) is formatted only for an error message, so the
+    success path builds no string.
+    """
     arr = grad if isinstance(grad, np.ndarray) else np.asarray(grad)
+    if arr.shape == shape and (arr.dtype is _F64 or arr.dtype is _F32):
+        return arr
     if arr.shape != shape:
         raise ValueError(
             f"{who}.backward got grad_output of shape {arr.shape}; expected {shape} to match"

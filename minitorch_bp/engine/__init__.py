@@ -8,7 +8,8 @@ whole training step (model, criterion, optimizer) and plans it once per batch sh
 - the notes' fused :math:`\delta^{(L)} = a^{(L)} - y` when a ``Sigmoid`` feeds a
   ``BCELoss``, and the residual computed once for ``MSELoss``;
 - no :math:`\partial J/\partial X` for the first layer (the notes stop at :math:`\delta^{(2)}`);
-- NaN and inf looked for once, at the boundary (the first ``Linear``) and in :math:`J`;
+- NaN and inf looked for in each ``Linear``'s output and in :math:`J`, with an error that
+  names the layer and the array;
 - ``np.dot`` on the layers' own parameter arrays, and one ``np.errstate`` per step.
 
 :func:`compile_step` is the way in; :class:`Step` shows the compiled program

@@ -38,9 +38,9 @@ class Elementwise(Module):
             (default: the class name).
         onnx_op: the ONNX operator (attributes from :meth:`onnx_attributes`); a class
             whose maths needs several operators overrides :meth:`to_onnx` instead.
-        overflows: ``True`` when :meth:`g` or :meth:`g_prime` may overflow harmlessly
-            (:math:`e^{-z} = \infty` gives the right limit); they then run inside
-            ``np.errstate(over="ignore")`` (the engine runs its whole step inside one).
+        overflows: ``True`` when :meth:`g` may overflow harmlessly (:math:`e^{-z} = \infty`
+            gives the right limit); forward then runs it inside ``np.errstate(over="ignore")``
+            (the engine runs its whole step inside one). :meth:`g_prime` must not overflow.
 
     Caches:
         The input :math:`z` and the output :math:`a` of the last forward (references).
@@ -89,11 +89,7 @@ class Elementwise(Module):
         if z is None or a is None:
             raise RuntimeError(f"{type(self).__name__}: backward called before forward")
         grad_output = as_grad(grad_output, a.shape, type(self).__name__)
-        if self.overflows:
-            with np.errstate(over="ignore"):
-                delta = self.g_prime(z, a)
-        else:
-            delta = self.g_prime(z, a)
+        delta = self.g_prime(z, a)
         delta *= grad_output
         return delta
 

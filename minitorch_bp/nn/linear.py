@@ -180,7 +180,7 @@ class Linear(Module):
         x = self._input
         if x is None:
             raise RuntimeError(f"{self!r}: backward called before forward")
-        g = as_grad(grad_output, (x.shape[0], self.out_features), repr(self))
+        g = as_grad(grad_output, (x.shape[0], self.out_features), self)
         return x, g
 
     def backward_params(self, grad_output: Array) -> None:
@@ -195,7 +195,9 @@ class Linear(Module):
         x, g = self._cached_input(grad_output)
         self.weight.grad += g.T @ x
         if self.bias is not None:
-            self.bias.grad += g.sum(axis=0)
+            # The bias unit a₀ = 1 makes column 0 of Δ equal to δᵀ1: a matrix-vector
+            # product, several times faster than g.sum(axis=0) on a large batch.
+            self.bias.grad += np.ones(len(g), dtype=g.dtype) @ g
 
     def backward(self, grad_output: Array) -> Array:
         r"""Add the parameter gradients and return :math:`\delta^{(l+1)} W`.

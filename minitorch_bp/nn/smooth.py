@@ -65,7 +65,7 @@ class Softplus(Elementwise):
         return a
 
     def g_prime(self, z: Array, a: Array, out: Array | None = None) -> Array:
-        d = F.sigmoid_unguarded(np.multiply(z, self.beta), out=out)
+        d = F.sigmoid(np.multiply(z, self.beta), out=out)
         d[z * self.beta > self.threshold] = 1.0
         return d
 

@@ -330,3 +330,19 @@ def test_fit_and_compile_step_take_the_same_steps() -> None:
     np.testing.assert_array_equal(h["loss"], totals)
     for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("layer", [0, 2])
+def test_an_infinite_weight_behind_a_saturating_sigmoid_is_still_refused(layer: int) -> None:
+    """J stays finite (the sigmoid saturates to 1), so only a check of z finds the inf."""
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(20, 2))) + 0.1
+    Y = (rng.random((20, 1)) > 0.5).astype(float)
+    model = nn.Sequential(
+        nn.Linear(2, 3, rng=0), nn.Sigmoid(), nn.Linear(3, 1, rng=1), nn.Sigmoid()
+    )
+    step = train.compile_step(model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.1))
+    step(X, Y)
+    model[layer].weight.data[0, 0] = np.inf
+    with pytest.raises(ValueError, match=rf"layer {layer}: Linear.*weight contains 1 NaN or inf"):
+        step(X, Y)
