@@ -60,8 +60,7 @@ class Elementwise(Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self._z: Array | None = None
-        self._a: Array | None = None
+        self._cache: tuple[Array, Array] | None = None  # (z, a) of the last forward
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(input_shape)
@@ -81,13 +80,13 @@ class Elementwise(Module):
                 a = self.g(z)
         else:
             a = self.g(z)
-        self._z, self._a = z, a
+        self._cache = (z, a)
         return a
 
     def backward(self, grad_output: Array) -> Array:
-        z, a = self._z, self._a
-        if z is None or a is None:
+        if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}: backward called before forward")
+        z, a = self._cache
         grad_output = as_grad(grad_output, a.shape, type(self).__name__)
         delta = self.g_prime(z, a)
         delta *= grad_output

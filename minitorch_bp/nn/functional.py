@@ -76,7 +76,9 @@ def linear(x: Array, weight: Array, bias: Array | None, out: Array | None = None
         >>> linear(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]), np.array([0.5]))
         array([[11.5]])
     """
-    z = np.matmul(x, weight.T, out=out)
+    # np.dot, not matmul: the same BLAS product, with a third of the call overhead on
+    # small matrices (matmul is a generalised ufunc).
+    z: Array = np.dot(x, weight.T) if out is None else np.dot(x, weight.T, out)
     if bias is not None:
         z += bias
     return z

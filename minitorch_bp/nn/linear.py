@@ -193,11 +193,13 @@ class Linear(Module):
         the :math:`1/m`, so ``weight.grad`` is :math:`\frac{1}{m}\Delta^{(l)}_{:,1:}`.
         """
         x, g = self._cached_input(grad_output)
-        self.weight.grad += g.T @ x
+        weight_grad = self.weight.grad  # added in place (not through the property's setter)
+        weight_grad += g.T @ x
         if self.bias is not None:
             # The bias unit a₀ = 1 makes column 0 of Δ equal to δᵀ1: a matrix-vector
             # product, several times faster than g.sum(axis=0) on a large batch.
-            self.bias.grad += np.ones(len(g), dtype=g.dtype) @ g
+            bias_grad = self.bias.grad
+            bias_grad += np.ones(len(g), dtype=g.dtype) @ g
 
     def backward(self, grad_output: Array) -> Array:
         r"""Add the parameter gradients and return :math:`\delta^{(l+1)} W`.

@@ -100,7 +100,9 @@ class Loss:
 
     def scale(self, m: int, k: int) -> float:
         """The reduction's factor: :math:`1/m` (batchmean), 1 (sum) or :math:`1/(mK)` (mean)."""
-        return {"batchmean": 1.0 / m, "sum": 1.0, "mean": 1.0 / (m * k)}[self.reduction]
+        if self.reduction == "batchmean":
+            return 1.0 / m
+        return 1.0 if self.reduction == "sum" else 1.0 / (m * k)
 
     def prepare_target(self, shape: tuple[int, ...], dtype: np.dtype[Any], target: Array) -> Array:
         """Check the target's shape and kind and return it in the prediction's dtype.
