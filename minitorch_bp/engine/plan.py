@@ -60,12 +60,14 @@ class Plan:
         output: the buffer holding the model's output after ``run``.
         deltas: ``{l: buffer}`` with :math:`\partial J/\partial z^{(l)}` at the output of
             each ``Linear`` after ``run`` (the notes' scaled :math:`\delta^{(l)}`).
+        outputs: the buffer of each layer's output (``outputs[i]`` is layer ``i``'s), after ``run``.
         source: the program's source, one numpy call per line.
     """
 
     run: Callable[[Array, Array], float]
     output: Array
     deltas: dict[int, Array] = field(default_factory=dict)
+    outputs: list[Array] = field(default_factory=list)
     source: str = ""
     #: The batch this plan is for: its shape and dtype, and the criterion's reduction.
     input_shape: tuple[int, ...] = ()
@@ -305,6 +307,7 @@ def build(
         run=run,
         output=p.namespace[pred] if pred != "X" else np.empty(0),
         deltas={l: p.namespace[name] for l, name in b.deltas.items()},
+        outputs=[p.namespace[name] for name in names[1:]],
         source=p.text,
         input_shape=tuple(shapes[0]),
         dtype=np.dtype(dtype),

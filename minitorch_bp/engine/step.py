@@ -43,6 +43,9 @@ class Step:
             tested against, and a way to switch it off).
         output: the model's output for the last batch (before the update). With the
             engine it is the plan's buffer, overwritten by the next call: copy it to keep it.
+        layer_outputs: each layer's output for the last batch (``layer_outputs[i]`` is
+            layer ``i``'s, nested containers flattened), from the engine's buffers or the
+            plain layers; like ``output``, copy what you keep.
     """
 
     def __init__(
@@ -62,6 +65,8 @@ class Step:
         self.model, self.criterion, self.optimizer = model, criterion, optimizer
         self.engine = bool(engine)
         self.output: Array | None = None
+        self._outputs: list[Array] = []  # the plain layers' outputs of the last call
+        self._plain_ran = False  # whether the last call ran the plain layers
         self._layers = leaves(model)
         own = {id(p) for p in model.parameters()}
         # Gradients the plan does not write itself: zeroed at the start of each step.
@@ -91,6 +96,7 @@ class Step:
         ):
             with np.errstate(over="ignore", invalid="ignore"):  # see _run
                 J = plan.run(X, Y)
+            self._plain_ran = False
             opt = self.optimizer
             if opt.l2:
                 J += l2_penalty(opt.params, opt.l2, plan.input_shape[0])
@@ -112,6 +118,7 @@ class Step:
         if plan is None:  # a layer that cannot tell its output shape: run it once to see
             return self._plain(X, Y, record=True)
         self._plan = plan
+        self._plain_ran = False
         self.output = plan.output
         given = np.asarray(Y)
         target = self.criterion.prepare_target(plan.output.shape, plan.output.dtype, given)
@@ -170,8 +177,10 @@ class Step:
     # ----------------------------------------------------------------- the plain layers
     def _forward(self, X: Array, shapes: list[tuple[int, ...]] | None) -> Array:
         x = X
+        outputs = self._outputs = []
         for layer in self._layers:
             x = layer(x)
+            outputs.append(x)
             if shapes is not None:
                 shapes.append(x.shape)
         return x
@@ -193,6 +202,7 @@ class Step:
         return J
 
     def _plain(self, X: Array, Y: Any, *, record: bool) -> float:
+        self._plain_ran = True
         shapes: list[tuple[int, ...]] | None = [X.shape] if record else None
         opt = self.optimizer
         m = X.shape[0]
@@ -219,12 +229,23 @@ class Step:
     # ----------------------------------------------------------------- inspection
     @property
     def deltas(self) -> dict[int, Array]:
-        r"""The engine's :math:`\partial J/\partial z^{(l)}` at each ``Linear``'s output, from the last call.
+        r"""The :math:`\partial J/\partial z^{(l)}` at each ``Linear``'s output, from the last call.
 
-        The plan's buffers (overwritten by the next call), keyed like
-        ``Sequential.deltas``; empty before the engine has run.
+        Keyed like ``Sequential.deltas``: the plan's buffers (overwritten by the next
+        call) when the engine ran, the model's ``deltas`` when the plain layers did;
+        empty before the first call.
         """
+        if self._plain_ran:
+            model_deltas = getattr(self.model, "deltas", None)
+            return dict(model_deltas) if isinstance(model_deltas, dict) else {}
         return dict(self._plan.deltas) if self._plan is not None else {}
+
+    @property
+    def layer_outputs(self) -> list[Array]:
+        """Each layer's output for the last batch (see the class's attributes); empty before."""
+        if self._plain_ran:
+            return list(self._outputs)
+        return list(self._plan.outputs) if self._plan is not None else []
 
     def source(self, batch_size: int | None = None) -> str:
         """The compiled step for ``batch_size`` (default: the last one run), as Python source.

@@ -22,6 +22,7 @@ from minitorch_bp.train.evaluate import (
 )
 from minitorch_bp.train.fit import fit, resume
 from minitorch_bp.train.history import History
+from minitorch_bp.train.monitor import Monitor, VanishingGradientWarning
 
 __all__ = [
     "Callback",
@@ -30,7 +31,9 @@ __all__ = [
     "History",
     "LambdaCallback",
     "ModelCheckpoint",
+    "Monitor",
     "Step",
+    "VanishingGradientWarning",
     "accuracy",
     "compile_step",
     "confusion_matrix",

@@ -1,4 +1,10 @@
-"""Callbacks for :func:`~minitorch_bp.train.fit`: early stopping, checkpoints, user hooks."""
+"""Callbacks for :func:`~minitorch_bp.train.fit`: early stopping, checkpoints, user hooks.
+
+A callback overrides any of the hooks of :class:`Callback`: ``on_train_begin``, then per
+epoch ``on_batch_begin`` / ``on_batch_end`` around each batch, ``epoch_values`` (values
+for the epoch's :class:`~minitorch_bp.train.History` row) and ``on_epoch_end``, and
+``on_train_end``. Each gets the :class:`FitState`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numpy.typing import NDArray
 
@@ -16,12 +22,26 @@ from minitorch_bp.nn.module import Module
 from minitorch_bp.optim.optimizer import Optimizer
 from minitorch_bp.train.history import History
 
+if TYPE_CHECKING:
+    from minitorch_bp.engine import Step
+
 
 @dataclass
 class FitState:
-    """What a callback sees: the objects being trained and the current epoch's values.
+    r"""What a callback sees: the objects being trained and the current epoch's values.
 
     A callback sets ``stop = True`` to end training after this epoch.
+
+    Attributes:
+        epoch: the current epoch (1-based; during the epoch too).
+        logs: after the epoch, its values (``loss``, ``accuracy``, ``val_*``...).
+        batch: the index of the current batch within the epoch (0-based).
+        batch_size: the number of examples :math:`m` of the current batch.
+        batch_loss: in ``on_batch_end``, the batch's :math:`J(\Theta)` (λ term
+            included) before its update.
+        step: the :class:`~minitorch_bp.train.Step` that trains each batch; in
+            ``on_batch_end`` its ``output``, ``deltas`` and ``layer_outputs`` hold the
+            batch's values (buffers the next batch overwrites: copy what you keep).
     """
 
     model: Module
@@ -32,13 +52,45 @@ class FitState:
     epoch: int = 0
     logs: dict[str, float] = field(default_factory=dict)
     stop: bool = False
+    batch: int = 0
+    batch_size: int = 0
+    batch_loss: float = math.nan
+    step: Step | None = None
 
 
 class Callback:
-    """Base class: override any of the three hooks; each gets the :class:`FitState`."""
+    """Base class: override any of the hooks; each gets the :class:`FitState`.
+
+    ``fit`` calls the batch hooks only of callbacks whose :meth:`uses_batches` is true
+    (by default: those that override one), so a run without per-batch callbacks pays
+    nothing for them.
+    """
+
+    def uses_batches(self) -> bool:
+        """Whether ``fit`` must call :meth:`on_batch_begin` and :meth:`on_batch_end`."""
+        cls = type(self)
+        return (
+            cls.on_batch_begin is not Callback.on_batch_begin
+            or cls.on_batch_end is not Callback.on_batch_end
+        )
 
     def on_train_begin(self, state: FitState) -> None:
         """Called once before the first epoch."""
+
+    def on_batch_begin(self, state: FitState) -> None:
+        """Called before each batch, with ``state.batch`` and ``state.batch_size`` set."""
+
+    def on_batch_end(self, state: FitState) -> None:
+        """Called after each batch's update, with ``state.batch_loss`` its J(Θ) before it."""
+
+    def epoch_values(self, state: FitState) -> dict[str, float]:
+        """Values to add to the epoch's :class:`History` row (none by default).
+
+        Called after the epoch's metrics are in ``state.logs`` and before the row is
+        recorded and ``on_epoch_end`` runs; :class:`~minitorch_bp.train.Monitor` returns
+        its per-layer statistics here.
+        """
+        return {}
 
     def on_epoch_end(self, state: FitState) -> None:
         """Called after each epoch, with ``state.logs`` holding its values."""
@@ -184,17 +236,53 @@ class ModelCheckpoint(Callback):
         return path
 
 
+BatchFn = Callable[[int, dict[str, float]], Any]
+
+
 class LambdaCallback(Callback):
     """Call ``fn(epoch, logs)`` after each epoch; a return value of ``True`` stops training.
 
     Plain functions passed in ``fit(callbacks=...)`` are wrapped in this.
+
+    Args:
+        fn: called after each epoch with its number and values (optional).
+        on_batch_begin: ``f(batch, logs)`` before each batch, ``logs`` holding
+            ``epoch`` and ``size`` (the batch's :math:`m`).
+        on_batch_end: ``f(batch, logs)`` after each batch, ``logs`` holding ``epoch``,
+            ``size`` and ``loss`` (its J(Θ) before the update). A return value of
+            ``True`` stops training after this epoch.
+
+    Example:
+        >>> losses = []
+        >>> cb = LambdaCallback(on_batch_end=lambda batch, logs: losses.append(logs["loss"]))
     """
 
-    def __init__(self, fn: Callable[[int, dict[str, float]], Any]) -> None:
+    def __init__(
+        self,
+        fn: Callable[[int, dict[str, float]], Any] | None = None,
+        *,
+        on_batch_begin: BatchFn | None = None,
+        on_batch_end: BatchFn | None = None,
+    ) -> None:
         self.fn = fn
+        self._batch_fns = (on_batch_begin, on_batch_end)
+
+    def uses_batches(self) -> bool:
+        return any(f is not None for f in self._batch_fns)
+
+    def on_batch_begin(self, state: FitState) -> None:
+        fn = self._batch_fns[0]
+        if fn is not None:
+            fn(state.batch, {"epoch": state.epoch, "size": state.batch_size})
+
+    def on_batch_end(self, state: FitState) -> None:
+        fn = self._batch_fns[1]
+        logs = {"epoch": state.epoch, "size": state.batch_size, "loss": state.batch_loss}
+        if fn is not None and fn(state.batch, logs) is True:
+            state.stop = True
 
     def on_epoch_end(self, state: FitState) -> None:
-        if self.fn(state.epoch, dict(state.logs)) is True:
+        if self.fn is not None and self.fn(state.epoch, dict(state.logs)) is True:
             state.stop = True
 
 

@@ -1,9 +1,10 @@
-r"""``fit``: the training loop, with a progress bar, callbacks and exact resume."""
+r"""``fit``: the training loop, with a progress bar, callbacks, a report and exact resume."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from numpy.typing import NDArray
@@ -16,6 +17,7 @@ from minitorch_bp.optim.optimizer import Optimizer
 from minitorch_bp.train.callbacks import FitState, as_callback
 from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
 from minitorch_bp.train.history import History
+from minitorch_bp.train.monitor import Monitor
 
 Array = NDArray[Any]
 KNOWN_METRICS = ("loss", "accuracy")
@@ -46,6 +48,7 @@ def fit(
     initial_epoch: int = 0,
     log_every: int = 1,
     engine: bool = True,
+    report: str | Path | None = None,
 ) -> History:
     r"""Train ``model`` for epochs ``initial_epoch + 1 .. epochs`` and return the :class:`History`.
 
@@ -80,6 +83,16 @@ def fit(
         log_every: print every this many epochs in the one-line-per-epoch log.
         engine: ``False`` runs the plain layers instead of the engine (same results to
             rounding; see :class:`~minitorch_bp.train.Step`).
+        report: a path: after training, write one self-contained HTML report there
+            (:func:`~minitorch_bp.train.report.write_report`; needs the ``plots`` extra). The
+            path and matplotlib are checked before the first epoch; a
+            :class:`~minitorch_bp.train.Monitor` is added unless one is among ``callbacks``.
+
+    Callbacks:
+        ``on_train_begin``; per batch ``on_batch_begin`` and ``on_batch_end`` (only for
+        callbacks that use them, :meth:`~minitorch_bp.train.Callback.uses_batches`); per
+        epoch ``epoch_values`` (added to the History row) and ``on_epoch_end``;
+        ``on_train_end``. See :class:`~minitorch_bp.train.FitState`.
 
     Example:
         >>> from minitorch_bp import nn, optim
@@ -102,10 +115,19 @@ def fit(
     if "accuracy" in metrics:
         class_labels(train_loader.Y[:1000])  # fail now, not after the first epoch
     cbs = [as_callback(c) for c in callbacks]
+    report_path = None
+    if report is not None:
+        from minitorch_bp.train.report import check_report_path
+
+        report_path = check_report_path(report, "fit")  # before any training
+        if not any(isinstance(cb, Monitor) for cb in cbs):
+            cbs.append(Monitor())
+    batch_cbs = [cb for cb in cbs if cb.uses_batches()]
     history = History()
     state = FitState(model, criterion, optimizer, train_loader, history)
     l2 = optimizer.l2
     step = compile_step(model, criterion, optimizer, engine=engine)
+    state.step = step
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
     outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch, True)
@@ -115,13 +137,19 @@ def fit(
     for epoch in outer:
         total = correct = 0.0
         seen = 0
+        state.epoch = epoch
         # On a terminal each epoch's bar is left on screen when that epoch would be
         # logged (the first, every log_every-th, the last), so the run leaves a record.
         logged = epoch == initial_epoch + 1 or epoch % log_every == 0 or epoch == epochs
         inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
-        for xb, yb in inner:
+        for batch, (xb, yb) in enumerate(inner):
             b = xb.shape[0]
-            total += b * step(xb, yb)
+            if batch_cbs:
+                state.batch, state.batch_size = batch, b
+                for cb in batch_cbs:
+                    cb.on_batch_begin(state)
+            J = step(xb, yb)
+            total += b * J
             if "accuracy" in metrics and step.output is not None:
                 correct += b * accuracy(step.output, yb)
             seen += b
@@ -129,6 +157,10 @@ def fit(
                 inner.set_postfix_str(
                     _postfix(metrics, total / seen, correct / seen), refresh=False
                 )
+            if batch_cbs:
+                state.batch_loss = J
+                for cb in batch_cbs:
+                    cb.on_batch_end(state)
         logs: dict[str, float] = {}
         if "loss" in metrics:
             logs["loss"] = total / seen
@@ -139,8 +171,12 @@ def fit(
             val = evaluate(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
             model.train()
             logs.update({f"val_{k}": v for k, v in val.items()})
-        history.append(epoch, logs)
-        state.epoch, state.logs = epoch, logs
+        state.logs = logs
+        row = dict(logs)
+        for cb in cbs:
+            row.update(cb.epoch_values(state))
+        history.append(epoch, row)
+        state.logs = row
         for cb in cbs:
             cb.on_epoch_end(state)
         if scheduler is not None:
@@ -158,6 +194,20 @@ def fit(
         outer.close()
     for cb in cbs:
         cb.on_train_end(state)
+    if report_path is not None:
+        from minitorch_bp.train.report import write_report
+
+        monitor = next(cb for cb in cbs if isinstance(cb, Monitor))
+        write_report(
+            report_path,
+            model,
+            history,
+            criterion=criterion,
+            optimizer=optimizer,
+            loader=train_loader,
+            val_data=val_data,
+            monitor=monitor,
+        )
     return history
 
 
