@@ -4,8 +4,19 @@
 """
 
 from minitorch_bp import io, nn, optim, reference, train, utils
+from minitorch_bp.explain import explain
 from minitorch_bp.gradcheck import gradcheck
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "gradcheck", "io", "nn", "optim", "reference", "train", "utils"]
+__all__ = [
+    "__version__",
+    "explain",
+    "gradcheck",
+    "io",
+    "nn",
+    "optim",
+    "reference",
+    "train",
+    "utils",
+]
