@@ -40,6 +40,7 @@ td.name, th.name { text-align: left; }
 .note { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem .8rem;
         border-radius: 6px; font-size: .9rem; }
 figure { margin: 1rem 0; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(26rem, 1fr)); gap: 0 1.2rem; }
 figure img { max-width: 100%; border: 1px solid #e5e7eb; }
 figcaption { font-size: .88rem; color: #4b5563; }
 mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }

@@ -22,6 +22,7 @@ from minitorch_bp.train.evaluate import (
 )
 from minitorch_bp.train.fit import fit, resume
 from minitorch_bp.train.history import History
+from minitorch_bp.train.lr_find import LRFinderResult, lr_find
 from minitorch_bp.train.monitor import Monitor, VanishingGradientWarning
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "EarlyStopping",
     "FitState",
     "History",
+    "LRFinderResult",
     "LambdaCallback",
     "ModelCheckpoint",
     "Monitor",
@@ -40,6 +42,7 @@ __all__ = [
     "evaluate",
     "fit",
     "format_confusion_matrix",
+    "lr_find",
     "predict",
     "resume",
 ]

@@ -3,6 +3,7 @@ r"""``fit``: the training loop, with a progress bar, callbacks, a report and exa
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -198,16 +199,22 @@ def fit(
         from minitorch_bp.train.report import write_report
 
         monitor = next(cb for cb in cbs if isinstance(cb, Monitor))
-        write_report(
-            report_path,
-            model,
-            history,
-            criterion=criterion,
-            optimizer=optimizer,
-            loader=train_loader,
-            val_data=val_data,
-            monitor=monitor,
-        )
+        try:
+            write_report(
+                report_path,
+                model,
+                history,
+                criterion=criterion,
+                optimizer=optimizer,
+                loader=train_loader,
+                val_data=val_data,
+                monitor=monitor,
+            )
+        except (OSError, ValueError, RuntimeError) as exc:
+            # the trained model and its History matter more than the report: keep them
+            warnings.warn(
+                f"fit: the report {str(report_path)!r} was not written: {exc}", stacklevel=2
+            )
     return history
 
 
