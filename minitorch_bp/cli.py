@@ -1,6 +1,7 @@
 """The ``minitorch-bp`` command line (also ``python -m minitorch_bp``).
 
-Sub-commands: ``demo`` (the README's job), ``train``, ``evaluate`` and ``gradcheck``.
+Sub-commands: ``demo`` (the README's job), ``train``, ``evaluate``, ``gradcheck``,
+``explain`` (one training step for one example, equation by equation) and ``export``.
 User mistakes end as one line on stderr and exit status 2, never a traceback.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from minitorch_bp import io, nn, optim
 from minitorch_bp.data import DataLoader
+from minitorch_bp.explain.cli import add_explain_command
 from minitorch_bp.gradcheck import gradcheck_report
 from minitorch_bp.interop.cli import add_export_command
 from minitorch_bp.train import confusion_matrix, evaluate, fit, format_confusion_matrix, predict
@@ -131,6 +133,7 @@ def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -
     epochs = args.epochs or epochs
     print(model)
     metrics = ("loss",) if problem.regression else ("loss", "accuracy")
+    report = getattr(args, "report", None)
     fit(
         model,
         criterion,
@@ -140,7 +143,10 @@ def _run(args: argparse.Namespace, problem: Problem, default_save: str | None) -
         metrics=metrics,
         progress=not args.quiet,
         log_every=max(1, epochs // 8),
+        report=report,
     )
+    if report:
+        print(f"report written to {report}")
     _report(model, problem, criterion, l2)
     path = None if args.no_save else (args.save or default_save)
     if path:
@@ -220,6 +226,11 @@ def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
     p.add_argument("--hidden", default=None, help="hidden layer sizes, e.g. 25 or 16,8")
     p.add_argument("--activation", choices=sorted(activations()), default="sigmoid")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd")
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="write one self-contained HTML report of the run (needs the plots extra)",
+    )
 
 
 def parse_hidden(text: str) -> list[int]:
@@ -277,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--show", type=int, default=3, help="entries shown per parameter")
     p.set_defaults(func=cmd_gradcheck)
+    add_explain_command(sub)
     add_export_command(sub)
     return parser
 
