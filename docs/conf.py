@@ -303,6 +303,11 @@ API_MODULES = [
     "minitorch_bp.data",
     "minitorch_bp.datasets",
     "minitorch_bp.gradcheck",
+    "minitorch_bp.diagnosis",
+    "minitorch_bp.explain",
+    "minitorch_bp.explain.formulas",
+    "minitorch_bp.explain.trace",
+    "minitorch_bp.plots",
     "minitorch_bp.reference",
     "minitorch_bp.utils",
 ]

@@ -43,9 +43,6 @@ class Step:
             tested against, and a way to switch it off).
         output: the model's output for the last batch (before the update). With the
             engine it is the plan's buffer, overwritten by the next call: copy it to keep it.
-        layer_outputs: each layer's output for the last batch (``layer_outputs[i]`` is
-            layer ``i``'s, nested containers flattened), from the engine's buffers or the
-            plain layers; like ``output``, copy what you keep.
     """
 
     def __init__(
@@ -242,7 +239,11 @@ class Step:
 
     @property
     def layer_outputs(self) -> list[Array]:
-        """Each layer's output for the last batch (see the class's attributes); empty before."""
+        """Each layer's output for the last batch (``[i]`` is layer ``i``'s, nested containers flattened).
+
+        The engine's buffers or the plain layers' outputs; like :attr:`output`, overwritten
+        by the next call (copy what you keep). Empty before the first call.
+        """
         if self._plain_ran:
             return list(self._outputs)
         return list(self._plan.outputs) if self._plan is not None else []

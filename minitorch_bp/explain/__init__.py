@@ -18,15 +18,16 @@ from numpy.typing import NDArray
 
 from minitorch_bp._atomic import atomic_write
 from minitorch_bp.explain.render import to_html, to_markdown, to_text_report
-from minitorch_bp.explain.trace import Equation, Quantity, Trace, trace
+from minitorch_bp.explain.trace import Trace, trace
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.optim.optimizer import Optimizer
 
 Array = NDArray[Any]
+#: The forms an :class:`Explanation` renders to.
 FORMATS = ("text", "markdown", "html")
 
-__all__ = ["FORMATS", "Equation", "Explanation", "Quantity", "explain"]
+__all__ = ["FORMATS", "Explanation", "explain"]
 
 
 class Explanation:

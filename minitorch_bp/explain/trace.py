@@ -83,6 +83,7 @@ class Equation:
     quantities: list[Quantity] = field(default_factory=list)
 
 
+#: The heading of each step of the notes' algorithm, as the renderers print it.
 STEPS = {
     "1": r"1. $a^{(1)} := x^{(t)}$",
     "2": "2. Forward propagation",
@@ -386,7 +387,8 @@ def _build(tr: _Tracer, t: int) -> Trace:
         ),
     ]
     factor = {"batchmean": "1/m", "sum": "1", "mean": "1/(mK)"}.get(tr.criterion.reduction, "")
-    where = f"c = {factor} = {scale:.6g} (reduction={tr.criterion.reduction!r}), m = {m}, λ = {tr.lam:g}"
+    value = f"c = {factor}" + ("" if factor == "1" else f" = {scale:.6g}")
+    where = f"{value} (reduction={tr.criterion.reduction!r}), m = {m}, λ = {tr.lam:g}"
     eqs.append(Equation("J", where, cost, quantities))
     # 3. δ^(L)
     last = layers[-1] if layers else None

@@ -140,7 +140,8 @@ def _draw_network(
                 fontsize=7,
             )
     ax.set_xlim(-0.5, len(sizes) - 0.5)
-    ax.set_ylim(-0.5 * max_units - 1, 0.5 * max_units + 0.5)
+    tallest = max(len(y) for y in ys)
+    ax.set_ylim(-0.5 * tallest - 1.0, 0.5 * tallest + 0.5)
     ax.set_xticks(range(len(sizes)), [f"$a^{{({k + 1})}}$" for k in range(len(sizes))])
     ax.set_yticks([])
     for side in ("top", "right", "left"):

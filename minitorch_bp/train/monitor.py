@@ -48,7 +48,7 @@ from minitorch_bp.nn.activation import Elementwise
 from minitorch_bp.nn.linear import Linear
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
-from minitorch_bp.nn.regularization import l2_coefficient
+from minitorch_bp.nn.regularization import decays
 from minitorch_bp.train.callbacks import Callback, FitState
 from minitorch_bp.train.history import History
 
@@ -81,16 +81,16 @@ class _ParamLayer:
     tag: str
     params: list[Parameter]
     delta: int | None  # the notes' l of δ at this layer's output (Linear only)
+    # the parameters the λ rule decays, each with a buffer for Θ before the update
+    decaying: list[tuple[Parameter, Array]] = field(default_factory=list)
 
 
 @dataclass
 class _Window:
-    """Sums over the batches of one recording window."""
+    """Sums over the batches of one recording window, in the layout of ``Monitor._values``."""
 
     batches: int = 0
-    D: dict[str, float] = field(default_factory=dict)
-    delta: dict[str, list[float]] = field(default_factory=dict)  # [Σ|δ|, count]
-    act: dict[str, list[float]] = field(default_factory=dict)  # [Σa, Σa², count, saturated]
+    sums: Array | None = None
     alive: dict[str, Array] = field(default_factory=dict)
 
 
@@ -203,6 +203,10 @@ class Monitor(Callback):
                 params.append(_ParamLayer(i, unique(str(n_linear), i), own, n_linear + 1))
             elif module.parameters():
                 params.append(_ParamLayer(i, unique(f"layer {i}", i), module.parameters(), None))
+            if params and params[-1].index == i:
+                params[-1].decaying = [
+                    (p, np.empty_like(p.data)) for p in params[-1].params if decays(p)
+                ]
             elif isinstance(module, Elementwise):
                 top = _probe(module, 0.0, dtype)
                 tails = (_probe(module, -_TAIL, dtype), _probe(module, _TAIL, dtype))
@@ -220,16 +224,11 @@ class Monitor(Callback):
 
     # ----------------------------------------------------------------- per batch
     def on_batch_begin(self, state: FitState) -> None:
-        l2 = state.optimizer.l2
-        if not l2:
+        if not state.optimizer.l2:
             return
         for layer in self._params:
-            for p in layer.params:
-                if l2_coefficient(p, l2, state.batch_size):
-                    kept = self._before.get(id(p))
-                    if kept is None or kept.shape != p.shape:
-                        kept = self._before[id(p)] = np.empty_like(p.data)
-                    np.copyto(kept, p.data)
+            for p, before in layer.decaying:
+                np.copyto(before, p.data)
 
     def on_batch_end(self, state: FitState) -> None:
         step = state.step
@@ -241,43 +240,42 @@ class Monitor(Callback):
         out = outputs[-1] if outputs else None
         k = out.shape[1] if out is not None and out.ndim == 2 else 1
         scale = state.criterion.scale(m, k)
-        l2 = state.optimizer.l2
-        windows = (self._epoch, self._window) if self.every else (self._epoch,)
-        D = {layer.tag: self._D_norm(layer, l2, m) for layer in self._params}
-        delta: dict[str, tuple[float, int]] = {}
+        c = state.optimizer.l2 / m
+        vdot = np.vdot
+        values: list[float] = []
+        for layer in self._params:  # ‖D‖² = ‖g‖² + 2c⟨g, Θ⟩ + c²‖Θ‖², Θ before the update
+            sq = 0.0
+            for p in layer.params:
+                sq += float(vdot(p.grad, p.grad))
+            if c:
+                for p, theta in layer.decaying:
+                    sq += 2.0 * c * float(vdot(p.grad, theta)) + c * c * float(vdot(theta, theta))
+            values.append(math.sqrt(max(sq, 0.0)))
         for layer in self._params:
             d = deltas.get(layer.delta) if layer.delta is not None else None
             if d is not None:
-                delta[str(layer.delta)] = (float(np.abs(d).sum()) / scale, d.size)
-        act: dict[str, tuple[float, float, int, float, Array | None]] = {}
+                values += [float(np.abs(d).sum()) / scale, d.size]
+            elif layer.delta is not None:
+                values += [0.0, 0.0]
+        alive_now: dict[str, Array] = {}
         for a_layer in self._acts:
             a = outputs[a_layer.index]
             z = outputs[a_layer.index - 1] if a_layer.index > 0 else None
-            gp = a_layer.module.g_prime(z, a) if z is not None else None
-            saturated = (
-                float(np.count_nonzero(gp < a_layer.threshold))
-                if gp is not None and a_layer.threshold is not None
-                else 0.0
-            )
-            alive = (gp != 0).any(axis=0) if gp is not None and a_layer.can_die else None
-            act[a_layer.tag] = (float(a.sum()), float(np.vdot(a, a)), a.size, saturated, alive)
-        for w in windows:
+            saturated = 0.0
+            if z is not None and (a_layer.threshold is not None or a_layer.can_die):
+                gp = a_layer.module.g_prime(z, a)
+                if a_layer.threshold is not None:
+                    saturated = float(np.count_nonzero(gp < a_layer.threshold))
+                if a_layer.can_die:
+                    alive_now[a_layer.tag] = gp.any(axis=0)
+            values += [float(a.sum()), float(vdot(a, a)), a.size, saturated]
+        batch = np.array(values)
+        for w in (self._epoch, self._window) if self.every else (self._epoch,):
             w.batches += 1
-            for tag, norm in D.items():
-                w.D[tag] = w.D.get(tag, 0.0) + norm
-            for tag, (total, count) in delta.items():
-                acc = w.delta.setdefault(tag, [0.0, 0.0])
-                acc[0] += total
-                acc[1] += count
-            for tag, (s1, s2, count, sat, alive) in act.items():
-                acc = w.act.setdefault(tag, [0.0, 0.0, 0.0, 0.0])
-                acc[0] += s1
-                acc[1] += s2
-                acc[2] += count
-                acc[3] += sat
-                if alive is not None:
-                    before = w.alive.get(tag)
-                    w.alive[tag] = alive if before is None else before | alive
+            w.sums = batch.copy() if w.sums is None else w.sums + batch
+            for tag, alive in alive_now.items():
+                before = w.alive.get(tag)
+                w.alive[tag] = alive if before is None else before | alive
         self._seen += 1
         if self.every and self._seen % self.every == 0:
             row = {
@@ -289,35 +287,22 @@ class Monitor(Callback):
             self._window = _Window()
             self._check_vanishing(row, f"after batch {self._seen}")
 
-    def _D_norm(self, layer: _ParamLayer, l2: float, m: int) -> float:
-        r""":math:`\lVert D\rVert` from ``grad`` and Θ before the update, without temporaries."""
-        total = 0.0
-        for p in layer.params:
-            g = p.grad
-            sq = float(np.vdot(g, g))
-            c = l2_coefficient(p, l2, m)
-            if c:
-                theta = self._before[id(p)]
-                sq += 2.0 * c * float(np.vdot(g, theta)) + c * c * float(np.vdot(theta, theta))
-            total += sq
-        return math.sqrt(max(total, 0.0))
-
     # ----------------------------------------------------------------- per window
     def _values(self, w: _Window) -> dict[str, float]:
         values: dict[str, float] = {}
+        if w.sums is None:
+            return values
+        sums = iter(w.sums.tolist())
         n = max(w.batches, 1)
         for layer in self._params:
-            if layer.tag in w.D:
-                values[f"D_norm({layer.tag})"] = w.D[layer.tag] / n
+            values[f"D_norm({layer.tag})"] = next(sums) / n
         for layer in self._params:
-            key = str(layer.delta)
-            if layer.delta is not None and key in w.delta:
-                total, count = w.delta[key]
-                values[f"delta_abs({key})"] = total / count
+            if layer.delta is not None:
+                total, count = next(sums), next(sums)
+                if count:
+                    values[f"delta_abs({layer.delta})"] = total / count
         for a_layer in self._acts:
-            if a_layer.tag not in w.act:
-                continue
-            s1, s2, count, sat = w.act[a_layer.tag]
+            s1, s2, count, sat = next(sums), next(sums), next(sums), next(sums)
             mean = s1 / count
             values[f"a_mean({a_layer.tag})"] = mean
             values[f"a_std({a_layer.tag})"] = math.sqrt(max(s2 / count - mean * mean, 0.0))

@@ -126,7 +126,7 @@ def test_the_notes_regression_network_without_bias_units() -> None:
     np.testing.assert_allclose(e.deltas[3], -(y[0] - a3) * a3 * (1 - a3), atol=1e-15)
     text = str(e)
     assert "(no bias unit)" in text and "D^(1) = c Δ^(1) + (λ/m)Θ^(1)" in text
-    assert "c = 1 = 1 (reduction='sum')" in text
+    assert "c = 1 (reduction='sum')" in text
 
 
 def test_other_layers_go_through_their_own_forward_and_backward() -> None:
