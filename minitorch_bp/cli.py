@@ -166,7 +166,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _run(args, _problem(args), None)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def load_saved(args: argparse.Namespace) -> tuple[io.Checkpoint, dict[str, Any]]:
+    """Load ``args.model``; default ``--seed`` and ``--dataset`` to those it was trained with."""
     ckpt = io.load_checkpoint(args.model)
     extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
     if args.seed is None:
@@ -175,6 +176,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         args.dataset = extra.get("dataset")
         if args.dataset not in DATASETS:
             raise ValueError("give --dataset or --data FILE --target COLUMN")
+    return ckpt, extra
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    ckpt, extra = load_saved(args)
     problem = _problem(args)
     regression = problem.regression
     criterion: nn.Loss = nn.MSELoss() if regression else nn.BCELoss()

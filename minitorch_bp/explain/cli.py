@@ -56,9 +56,8 @@ def add_explain_command(subparsers: Any) -> argparse.ArgumentParser:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Trace one training step for one example of a data set, on a fresh or a saved model."""
-    from minitorch_bp import io, nn
-    from minitorch_bp.cli import DEFAULTS, _problem, build_model, parse_hidden
-    from minitorch_bp.train.problems import DATASETS
+    from minitorch_bp import nn
+    from minitorch_bp.cli import DEFAULTS, _problem, build_model, load_saved, parse_hidden
 
     fmt = args.format or _format_from_suffix(args.out)
     if args.out and not Path(args.out).resolve().parent.is_dir():
@@ -67,15 +66,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         )
     extra: dict[str, Any] = {}
     if args.model:
-        ckpt = io.load_checkpoint(args.model)
-        extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
+        ckpt, extra = load_saved(args)
         model = ckpt.model
-        if args.seed is None:
-            args.seed = int(extra.get("seed", 0))
-        if not args.dataset and not args.data:
-            args.dataset = extra.get("dataset")
-            if args.dataset not in DATASETS:
-                raise ValueError("give --dataset or --data FILE --target COLUMN")
     if args.seed is None:
         args.seed = 0
     if not args.dataset and not args.data:

@@ -9,6 +9,7 @@ Markdown and HTML keep it for MathJax (``$…$`` in Markdown, ``\(…\)`` in HTM
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,22 @@ def _plain(formula: Formula) -> str:
     return "".join(to_text(t) if k == "math" else t for k, t in formula)
 
 
+def _walk(tr: Trace) -> Iterator[tuple[str, Any]]:
+    """The trace in reading order: ``("step", heading)`` when a step of the notes begins,
+    then per equation ``("where", layer)`` (if any), ``("formula", …)`` and each
+    ``("quantity", …)``. Every renderer reads this one sequence."""
+    step = None
+    for eq in tr.equations:
+        if eq.step != step:
+            step = eq.step
+            yield "step", STEPS[step]
+        if eq.where:
+            yield "where", eq.where
+        yield "formula", eq.formula
+        for q in eq.quantities:
+            yield "quantity", q
+
+
 # --------------------------------------------------------------------- text
 def _text_value(q: Quantity, precision: int, rows: int, cols: int) -> list[str]:
     grid = cells(q.value, precision, rows, cols)
@@ -107,16 +124,15 @@ def to_text_report(tr: Trace, precision: int = 4, max_rows: int = 6, max_cols: i
         "every per-example value equals its row of the vectorised step, and D what the"
         f" optimizer applies: max |difference| {tr.max_difference:.1e}",
     ]
-    step = None
-    for eq in tr.equations:
-        if eq.step != step:
-            step = eq.step
-            lines += ["", _plain(_dollar_segments(STEPS[step]))]
-        if eq.where:
-            lines.append(f" {eq.where}")
-        lines.append(f"  {_plain(eq.formula)}")
-        for q in eq.quantities:
-            lines += _text_value(q, precision, max_rows, max_cols)
+    for kind, item in _walk(tr):
+        if kind == "step":
+            lines += ["", _plain(_dollar_segments(item))]
+        elif kind == "where":
+            lines.append(f" {item}")
+        elif kind == "formula":
+            lines.append(f"  {_plain(item)}")
+        else:
+            lines += _text_value(item, precision, max_rows, max_cols)
     return "\n".join(lines) + "\n"
 
 
@@ -161,23 +177,19 @@ def to_markdown(tr: Trace, precision: int = 4, max_rows: int = 6, max_cols: int 
         " value below equals its row of the vectorised step, and $D$ what the optimizer"
         f" applies (max \\|difference\\| {tr.max_difference:.1e}).",
     ]
-    step = None
-    for eq in tr.equations:
-        if eq.step != step:
-            step = eq.step
-            out += ["", f"## {STEPS[step]}"]
-        out.append("")
-        if eq.where:
-            out += [f"**{eq.where.split(':')[0]}**: `{eq.where.split(': ', 1)[-1]}`", ""]
-        out.append(_md(eq.formula))
-        for q in eq.quantities:
+    for kind, item in _walk(tr):
+        if kind == "step":
+            out += ["", f"## {item}"]
+        elif kind == "where":
+            head, _, rest = item.partition(": ")
+            out += ["", f"**{head}**: `{rest}`"]
+        elif kind == "formula":
+            out += ["", _md(item)]
+        else:
+            q = item
             out += ["", f"$${q.symbol} = {tex_value(q.value, precision, max_rows, max_cols)}$$"]
             shape = f"shape {_shape(q.value)}"
-            if q.check:
-                check, _ = _check_line(q)
-                out.append(f"{shape}; {check}")
-            else:
-                out.append(shape)
+            out.append(f"{shape}; {_check_line(q)[0]}" if q.check else shape)
     return "\n".join(out) + "\n"
 
 
@@ -197,16 +209,16 @@ def to_html(tr: Trace, precision: int = 4, max_rows: int = 6, max_cols: int = 8)
         " vectorised step, and \\(D\\) what the optimizer applies (max |difference|"
         f" {tr.max_difference:.1e}).</p>",
     ]
-    step = None
-    for eq in tr.equations:
-        if eq.step != step:
-            step = eq.step
-            body.append(f"<h2>{_h(_dollar_segments(STEPS[step]))}</h2>")
-        if eq.where:
-            head, _, rest = eq.where.partition(": ")
+    for kind, item in _walk(tr):
+        if kind == "step":
+            body.append(f"<h2>{_h(_dollar_segments(item))}</h2>")
+        elif kind == "where":
+            head, _, rest = item.partition(": ")
             body.append(f"<h3>{_html.escape(head)}: <code>{_html.escape(rest)}</code></h3>")
-        body.append(f'<p class="eq">{_h(eq.formula)}</p>')
-        for q in eq.quantities:
+        elif kind == "formula":
+            body.append(f'<p class="eq">{_h(item)}</p>')
+        else:
+            q = item
             tex = f"{q.symbol} = {tex_value(q.value, precision, max_rows, max_cols)}"
             body.append(f"\\[{_html.escape(tex)}\\]")
             shape = f'<span class="shape">shape {_shape(q.value)}</span>'

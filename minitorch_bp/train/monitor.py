@@ -267,7 +267,7 @@ class Monitor(Callback):
                 if a_layer.threshold is not None:
                     saturated = float(np.count_nonzero(gp < a_layer.threshold))
                 if a_layer.can_die:
-                    alive_now[a_layer.tag] = gp.any(axis=0)
+                    alive_now[a_layer.tag] = np.asarray(gp.any(axis=0))
             values += [float(a.sum()), float(vdot(a, a)), a.size, saturated]
         batch = np.array(values)
         for w in (self._epoch, self._window) if self.every else (self._epoch,):

@@ -74,3 +74,45 @@ def test_decision_boundary(
         out = capsys.readouterr().out
     assert float(out.split("training accuracy ")[1].split("%")[0]) > 80.0
     assert "pip install 'minitorch_bp[plots]'" in out or png.exists()
+
+
+def test_vanishing_gradient(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    out = _run(
+        "vanishing_gradient.py",
+        monkeypatch,
+        capsys,
+        "--epochs",
+        "3",
+        "--out",
+        str(tmp_path / "v.png"),
+    )
+    lines = {line.split(":")[0].strip(): line for line in out.splitlines() if "‖D^(1)‖" in line}
+    sigmoid = float(lines["sigmoid"].split("= ")[1].split()[0])
+    relu = float(lines["ReLU"].split("= ")[1].split()[0])
+    assert sigmoid < 1e-3 < 1e-2 < relu
+    assert "warned" in lines["sigmoid"] and "no warning" in lines["ReLU"]
+    assert (tmp_path / "v.png").stat().st_size > 10_000
+
+
+def test_seeing_backprop_draws_every_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    out = _run(
+        "seeing_backprop.py", monkeypatch, capsys, "--out-dir", str(tmp_path), "--epochs", "50"
+    )
+    names = {p.name for p in tmp_path.glob("*.png")}
+    assert names == {
+        "history.png",
+        "gradient_flow.png",
+        "saturated.png",
+        "hidden_units.png",
+        "confusion_matrix.png",
+        "decision_boundary.png",
+        "network.png",
+        "lr_find.png",
+    }
+    assert "lr_find: suggestion" in out
