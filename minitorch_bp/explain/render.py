@@ -121,8 +121,8 @@ def to_text_report(tr: Trace, precision: int = 4, max_rows: int = 6, max_cols: i
     lines = [
         f"explain: example {tr.example} of a batch of m = {tr.m}, {tr.criterion}, λ = {tr.l2:g}",
         f"model: {tr.model}",
-        "every per-example value equals its row of the vectorised step, and D what the"
-        f" optimizer applies: max |difference| {tr.max_difference:.1e}",
+        "every per-example value equals its row of the vectorised step, and D what the",
+        f"optimizer applies: max |difference| {tr.max_difference:.1e}",
     ]
     for kind, item in _walk(tr):
         if kind == "step":

@@ -383,7 +383,7 @@ def _build(tr: _Tracer, t: int) -> Trace:
             r"J(\Theta) = c\sum_t \ell^{(t)} + \frac{\lambda}{2m}\sum\Theta^2",
             np.array(scale * ell_total + (tr.J - tr.J_data)),
             tr.J,
-            "the batch's criterion(model(X), Y) + l2_penalty(model, λ, m)",
+            "the batch's criterion + l2_penalty",
         ),
     ]
     factor = {"batchmean": "1/m", "sum": "1", "mean": "1/(mK)"}.get(tr.criterion.reduction, "")
