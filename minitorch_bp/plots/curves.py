@@ -129,6 +129,8 @@ def gradient_flow(source: History | Monitor, stat: str = "D_norm", *, ax: Any = 
         )
     if stat in ("D_norm", "delta_abs") and all(v > 0 for vs in series.values() for v in vs):
         ax.set_yscale("log")
+    if stat in ("saturated", "dead"):
+        ax.set_ylim(-0.02, 1.02)  # shares: a flat 0 should look like 0 of 1
     ax.set(xlabel=x_label, ylabel=_LABELS[stat], title=f"{_LABELS[stat]} per layer")
     ax.legend(fontsize="small", ncol=2 if len(series) > 5 else 1)
     return fig
