@@ -286,7 +286,8 @@ def _fill_data_docstring(
     if what != "data" or any(line.strip() for line in lines):
         return
     modname, _, attr = name.rpartition(".")
-    comment = _data_comment(modname, attr) if modname in API_MODULES else None
+    documented = (*API_MODULES, *OPTIONAL_API_MODULES)
+    comment = _data_comment(modname, attr) if modname in documented else None
     if comment:
         lines[:] = comment
 

@@ -53,6 +53,71 @@ def _unknown_layer() -> str:
     return str(path)
 
 
+def _saved(name: str = "m.npz", **kwargs: Any) -> tuple[Path, dict[str, np.ndarray]]:
+    path = io.save(_net(), Path(tempfile.mkdtemp()) / name, **kwargs)
+    with np.load(path) as f:
+        return path, {k: f[k] for k in f.files}
+
+
+def _with_nan_parameter() -> str:
+    path, arrays = _saved()
+    arrays["param/0.bias"] = np.array([0.0, np.nan])
+    np.savez(path, **arrays)
+    return str(path)
+
+
+def _bomb() -> str:
+    model = nn.Sequential(nn.Linear(1000, 500, rng=0))
+    for p in model.parameters():
+        p.data[...] = 0.0
+    path = io.save(model, Path(tempfile.mkdtemp()) / "bomb.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    np.savez_compressed(path, **arrays)
+    return str(path)
+
+
+def _huge_layer() -> str:
+    path, arrays = _saved("claim.npz")
+    header = json.loads(arrays["__header__"].tobytes())
+    header["model"]["children"][0]["config"]["in_features"] = 100000
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    return str(path)
+
+
+def _overflow() -> None:
+    model = nn.Sequential(nn.Linear(3, 2, rng=0), nn.Sigmoid(), nn.Linear(2, 1, rng=1))
+    model[2].weight.data[:] = 1e308
+    model[2].bias.data[:] = 1e308
+    with np.errstate(over="ignore"):  # numpy's own RuntimeWarning, shown before the error
+        model(np.ones((2, 3)))
+
+
+def _broken_outputs() -> None:
+    from minitorch_bp.train import predict
+
+    class NaNOut(nn.Identity):
+        def forward(self, x: Any) -> Any:
+            out = super().forward(x)
+            out[1, 0] = np.nan
+            return out
+
+    predict(NaNOut(), np.ones((3, 2)))
+
+
+def _file_bytes(name: str, data: bytes) -> str:
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def _under_a_file() -> None:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "notes.txt").write_text("x")
+    io.save(_net(), folder / "notes.txt" / "m.npz")
+
+
 class CliExitError(Exception):
     """What the CLI printed on stderr, raised so a row can match it like an exception."""
 
@@ -341,6 +406,98 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         ValueError,
         r"CrossEntropyLoss: class labels must lie in 0..2 for 3 logits per row; got 1 out of"
         r" range, e.g. \[3\] at indices \[1\]",
+    ),
+    "seed-negative": (
+        lambda: nn.Linear(3, 2, rng=-1),
+        ValueError,
+        r"^Linear: rng=-1 must be None, a non-negative integer seed or a numpy.random.Generator$",
+    ),
+    "seed-type": (
+        lambda: nn.Linear(3, 2, rng="abc"),
+        ValueError,
+        r"^Linear: rng='abc' must be None, a non-negative integer seed or a numpy.random.Generator$",
+    ),
+    "overflow": (
+        _overflow,
+        FloatingPointError,
+        r"^Sequential layer 2: Linear\(in_features=2, out_features=1, bias=True\) produced inf"
+        r" from finite inputs and parameters \(overflow\)",
+    ),
+    "predict-nan": (
+        _broken_outputs,
+        ValueError,
+        r"predict: the model's output holds 1 NaN or inf value\(s\), the first in row 1",
+    ),
+    "save-empty-path": (
+        lambda: io.save(_net(), ""),
+        ValueError,
+        r"^io.save: path='' is empty; give a file name such as 'model.npz'$",
+    ),
+    "save-directory": (
+        lambda: io.save(_net(), tempfile.mkdtemp()),
+        IsADirectoryError,
+        r"io.save: .* is a directory, not a file; add a file name",
+    ),
+    "save-under-a-file": (
+        _under_a_file,
+        NotADirectoryError,
+        r"io.save: cannot write .*notes.txt/m.npz: .*notes.txt is a file, not a folder",
+    ),
+    "save-object-array": (
+        lambda: io.save(
+            _net(),
+            Path(tempfile.mkdtemp()) / "m.npz",
+            extra={"classes": np.array(["cat", 3], dtype=object)},
+        ),
+        io.CheckpointError,
+        r"io.save: extra\['classes'\] is an array of dtype object \(Python objects\), which only"
+        r" pickle could store",
+    ),
+    "save-nan": (
+        lambda: io.save(_diverged(), Path(tempfile.mkdtemp()) / "m.npz"),
+        io.CheckpointError,
+        r"io.save: parameter '0.weight' has 1 NaN or inf value\(s\), the first nan at index"
+        r" \(1, 2\); nothing was written",
+    ),
+    "load-nan": (
+        lambda: io.load(_with_nan_parameter()),
+        io.CheckpointError,
+        r"m.npz: param/0.bias holds 1 NaN or inf value\(s\), the first nan at index \(1,\);"
+        r" refusing a model that cannot predict",
+    ),
+    "load-bomb": (
+        lambda: io.load(_bomb()),
+        io.CheckpointError,
+        r"bomb.npz: member param/0.weight.npy expands from [\d,]+ to 4,000,128 bytes, more than"
+        r" 32 times",
+    ),
+    "load-huge-layer": (
+        lambda: io.load(_huge_layer()),
+        io.CheckpointError,
+        r"claim.npz: layer '0' \(Linear\) has in_features=100000, larger than every dimension"
+        r" of its arrays in the file \(at most 1024\); refusing to build it",
+    ),
+    "load-cap": (
+        lambda: io.load(_saved()[0], max_parameters=5),
+        io.CheckpointError,
+        r"m.npz: the arrays hold [\d,]+ numbers, more than max_parameters=5; if you trust the"
+        r" file, raise it: load_checkpoint\(path, max_parameters=\d+\)",
+    ),
+    "csv-long-field": (
+        lambda: io.read_csv(_file("d.csv", "a,y\n" + "x" * 200_000 + ",0\n"), "y"),
+        ValueError,
+        r"d.csv: line 2: a field longer than 131,072 characters \(the csv module's limit\)",
+    ),
+    "csv-encoding": (
+        lambda: io.read_csv(_file_bytes("d.csv", "größe,y\n1,0\n".encode("latin-1")), "y"),
+        ValueError,
+        r"d.csv: not UTF-8 text \(byte 0xf6 at offset 2\); save the file as UTF-8, or pass its"
+        r" encoding, e.g. read_csv\(path, target, encoding='latin-1'\)",
+    ),
+    "csv-only-target": (
+        lambda: io.read_csv(_file("d.csv", "y\n0\n1\n"), "y"),
+        ValueError,
+        r"d.csv: only the target column 'y'; no feature columns to learn from",
     ),
 }
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from minitorch_bp._random import as_generator, generator_state, restore_generator
 
 __all__ = ["DataLoader"]
 
@@ -24,16 +25,7 @@ def _check_batch_size(batch_size: object) -> int:
 
 
 def _make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (
-        not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0
-    ):
-        raise ValueError(
-            f"DataLoader(seed={seed!r}) must be None, a non-negative integer "
-            "or a numpy.random.Generator"
-        )
-    return np.random.default_rng(seed)
+    return as_generator(seed, "DataLoader", "seed")
 
 
 class DataLoader:
@@ -171,7 +163,7 @@ class DataLoader:
         return {
             "batch_size": self.batch_size,
             "shuffle": self.shuffle,
-            "bit_generator": copy.deepcopy(self.generator.bit_generator.state),
+            "bit_generator": generator_state(self.generator),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -194,15 +186,9 @@ class DataLoader:
                 f"shuffle={state['shuffle']!r}; this loader has batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}"
             )
-        bit_state = state["bit_generator"]
-        own_kind = type(self.generator.bit_generator).__name__
-        kind = bit_state.get("bit_generator") if isinstance(bit_state, dict) else None
-        if kind != own_kind:
-            raise ValueError(
-                f"DataLoader.load_state_dict(state) holds a {kind!r} bit generator state; "
-                f"this loader uses {own_kind!r}"
-            )
-        self.generator.bit_generator.state = copy.deepcopy(bit_state)
+        restore_generator(
+            self.generator, state["bit_generator"], "DataLoader.load_state_dict(state)"
+        )
 
     def __repr__(self) -> str:
         return (

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from minitorch_bp._random import as_generator
+
 __all__ = ["train_test_split"]
 
 Split = tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]
@@ -119,7 +121,7 @@ def train_test_split(
     if m < 2:
         raise ValueError(f"train_test_split(X) needs at least 2 rows to split, got {m}")
     n_test = _test_count(test_size, m)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed, "train_test_split", "seed")
 
     if stratify is None:
         order = rng.permutation(m)

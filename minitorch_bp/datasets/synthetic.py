@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from minitorch_bp._random import as_generator
+
 __all__ = ["spirals", "study_sleep", "two_moons", "xor"]
 
 Arrays = tuple[NDArray[Any], NDArray[Any]]
@@ -149,7 +151,7 @@ def two_moons(
     n = _count(n, "n", "two_moons", 2)
     sigma = _noise(noise, "two_moons")
     dt = _float_dtype(dtype, "two_moons")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed, "two_moons", "seed")
     n_outer = n // 2
     n_inner = n - n_outer
     t_outer = np.linspace(0.0, np.pi, n_outer)
@@ -207,7 +209,7 @@ def spirals(
     n = _count(n, "n", "spirals", k)
     sigma = _noise(noise, "spirals")
     dt = _float_dtype(dtype, "spirals")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed, "spirals", "seed")
     sizes = [n // k + (1 if c < n % k else 0) for c in range(k)]
     arms = []
     for c, size in enumerate(sizes):

@@ -6,7 +6,15 @@ Example::
 """
 
 from minitorch_bp.io._encode import CheckpointError
-from minitorch_bp.io.checkpoint import Checkpoint, load, load_checkpoint, save
+from minitorch_bp.io.checkpoint import MAX_PARAMETERS, Checkpoint, load, load_checkpoint, save
 from minitorch_bp.io.tables import read_csv
 
-__all__ = ["Checkpoint", "CheckpointError", "load", "load_checkpoint", "read_csv", "save"]
+__all__ = [
+    "MAX_PARAMETERS",
+    "Checkpoint",
+    "CheckpointError",
+    "load",
+    "load_checkpoint",
+    "read_csv",
+    "save",
+]

@@ -15,7 +15,10 @@ Array = NDArray[Any]
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read: truncated, tampered with, or of another format."""
+    """A checkpoint that cannot be written (it would need pickle, or holds NaN or inf) or read.
+
+    Reading fails on a truncated, tampered or over-large file, or one of another format.
+    """
 
 
 # ----------------------------------------------------------------- architecture
@@ -59,34 +62,51 @@ def build(spec: Any, where: str = "model") -> Module:
 
 
 # ----------------------------------------------------------------- state trees
-def encode(value: Any, prefix: str, arrays: dict[str, Array]) -> Any:
+def encode(value: Any, prefix: str, arrays: dict[str, Array], where: str | None = None) -> Any:
     """Return ``value`` as JSON data; arrays go to ``arrays`` under ``prefix/N`` keys.
 
     Lists, str-keyed dicts and JSON scalars stay as they are; arrays become
     ``{"__array__": key}``, tuples ``{"__tuple__": [...]}`` and other dicts
     ``{"__items__": [[key, value], ...]}``, so :func:`decode` restores the same structure.
+
+    Raises:
+        CheckpointError: an array that ``np.save`` could only pickle (dtype ``object``,
+            or a structured dtype with an object field), named by its place in ``value``
+            (``where``, default ``prefix``). Nothing is written by a refused save.
     """
+    where = prefix if where is None else where
     if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise CheckpointError(
+                f"io.save: {where} is an array of dtype {value.dtype} (Python objects), which"
+                " only pickle could store, and checkpoints never use pickle; store numbers or"
+                " strings as arrays, other data as JSON (lists, dicts, str, int, float)"
+            )
         key = f"{prefix}/{len([k for k in arrays if k.startswith(prefix + '/')])}"
         arrays[key] = np.array(value)
         return {"__array__": key}
     if isinstance(value, np.generic):
-        return value.item()
+        return encode(value.item(), prefix, arrays, where)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, list):
-        return [encode(v, prefix, arrays) for v in value]
+        return [encode(v, prefix, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, tuple):
-        return {"__tuple__": [encode(v, prefix, arrays) for v in value]}
+        return {
+            "__tuple__": [encode(v, prefix, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
+        }
     if isinstance(value, dict):
         if all(isinstance(k, str) and not k.startswith("__") for k in value):
-            return {k: encode(v, prefix, arrays) for k, v in value.items()}
+            return {k: encode(v, prefix, arrays, f"{where}[{k!r}]") for k, v in value.items()}
         return {
             "__items__": [
-                [encode(k, prefix, arrays), encode(v, prefix, arrays)] for k, v in value.items()
+                [encode(k, prefix, arrays, where), encode(v, prefix, arrays, f"{where}[{k!r}]")]
+                for k, v in value.items()
             ]
         }
-    raise ValueError(f"save: cannot store a {type(value).__name__} ({value!r:.60}) in a checkpoint")
+    raise CheckpointError(
+        f"io.save: cannot store {where}, a {type(value).__name__} ({value!r:.60}), in a checkpoint"
+    )
 
 
 def decode(value: Any, arrays: dict[str, Array], used: set[str]) -> Any:

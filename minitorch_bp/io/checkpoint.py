@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._atomic import atomic_write
+from minitorch_bp._atomic import atomic_write, check_output_path
 from minitorch_bp.io._encode import CheckpointError, build, decode, describe, encode
 from minitorch_bp.nn.module import Module
 from minitorch_bp.optim.optimizer import Optimizer
@@ -75,9 +77,11 @@ def save(
     """
     from minitorch_bp import __version__
 
+    target = check_output_path(path, "io.save")
     arrays: dict[str, Array] = {}
     params = {}
     for name, p in model.named_parameters():
+        _check_finite(p.data, f"io.save: parameter {name!r} has", "; nothing was written")
         arrays[f"param/{name}"] = np.array(p.data)
         params[name] = {"shape": list(p.shape), "dtype": str(p.dtype)}
     header = {
@@ -91,10 +95,20 @@ def save(
         if optimizer is None
         else encode(optimizer.state_dict(), "optimizer", arrays),
         "extra": encode(extra, "extra", arrays),
+        "extra_state": encode(
+            {
+                name: state
+                for name, module in model.named_modules()
+                if (state := module.get_extra_state()) is not None
+            },
+            "state",
+            arrays,
+            "extra_state",
+        ),
     }
     text = json.dumps(header, allow_nan=True).encode("utf-8")
     arrays["__header__"] = np.frombuffer(text, dtype=np.uint8)
-    return _atomic_savez(Path(path), arrays)
+    return _atomic_savez(target, arrays)
 
 
 def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
@@ -102,7 +116,19 @@ def _atomic_savez(path: Path, arrays: dict[str, Array]) -> Path:
     return atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
-def _read(path: Path) -> dict[str, Array]:
+#: The most numbers (all arrays together) :func:`load_checkpoint` reads unless told more:
+#: 100 million, 800 MB of float64. Pass ``max_parameters=`` to raise it.
+MAX_PARAMETERS = 100_000_000
+#: How much a compressed member may expand. ``io.save`` does not compress; float data that
+#: someone recompressed shrinks by 1.1–2×, only arrays of constants by far more.
+MAX_EXPANSION = 32
+_SLACK = 1 << 16  # bytes a tiny compressed member may expand to regardless of its ratio
+#: The largest JSON header read (architecture, optimizer state and ``extra`` without
+#: their arrays): far above any real one.
+MAX_HEADER_BYTES = 64 << 20
+
+
+def _read(path: Path, max_parameters: int) -> dict[str, Array]:
     try:
         # Our own handle: np.load leaks the one it opens when the zip is truncated.
         with open(path, "rb") as fh:
@@ -115,13 +141,12 @@ def _read(path: Path) -> dict[str, Array]:
                     f" starting with b'PK', this one starts with {head!r}"
                 )
             fh.seek(0)
-            with np.load(fh, allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        for key, value in arrays.items():
-            # NpzFile hands back a member without the .npy magic as raw bytes.
-            if not isinstance(value, np.ndarray):
-                raise CheckpointError(f"{path}: member {key!r} is not a .npy array")
-        return arrays
+            with zipfile.ZipFile(fh) as archive:
+                infos = archive.infolist()
+                _check_members(path, archive, infos, max_parameters)
+                return {
+                    info.filename[: -len(".npy")]: _read_member(archive, info) for info in infos
+                }
     except (FileNotFoundError, IsADirectoryError, PermissionError, CheckpointError):
         raise
     # Parsing untrusted bytes, numpy raises more than ValueError: tokenize.TokenError and
@@ -130,6 +155,83 @@ def _read(path: Path) -> dict[str, Array]:
         raise CheckpointError(
             f"{path}: not a readable minitorch_bp checkpoint ({exc!r:.300})"
         ) from exc
+
+
+def _npy_header(member: BinaryIO) -> tuple[tuple[int, ...], np.dtype[Any], int]:
+    """The shape, dtype and header length of a ``.npy`` stream, reading only its header."""
+    major, _ = np.lib.format.read_magic(member)
+    if major == 1:
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    return shape, dtype, member.tell()
+
+
+def _check_members(
+    path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], max_parameters: int
+) -> None:
+    """Refuse, from the zip directory and each ``.npy`` header alone, a file too big to read.
+
+    Nothing is inflated beyond the headers: each member must be stored or deflated, expand
+    at most :data:`MAX_EXPANSION` times, hold exactly the bytes its header's shape needs,
+    need no pickle, and all together (the JSON header aside, at most
+    :data:`MAX_HEADER_BYTES`) at most ``max_parameters`` numbers.
+    """
+    names = [info.filename for info in infos]
+    total = 0
+    for info in infos:
+        name = info.filename
+        if names.count(name) > 1:
+            raise CheckpointError(f"{path}: member {name} appears {names.count(name)} times")
+        if not name.endswith(".npy"):
+            raise CheckpointError(f"{path}: member {name!r} is not a .npy array")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise CheckpointError(
+                f"{path}: member {name} uses zip compression method {info.compress_type};"
+                " a checkpoint's members are stored (as io.save writes them) or deflated"
+            )
+        if info.file_size > MAX_EXPANSION * info.compress_size + _SLACK:
+            raise CheckpointError(
+                f"{path}: member {name} expands from {info.compress_size:,} to"
+                f" {info.file_size:,} bytes, more than {MAX_EXPANSION} times: a compressed"
+                " bomb, or not a file io.save wrote (it does not compress); refusing to inflate it"
+            )
+        try:
+            with archive.open(info) as member:
+                shape, dtype, offset = _npy_header(member)  # type: ignore[arg-type]
+        except (ValueError, SyntaxError, EOFError) as exc:  # numpy parses the header with ast
+            raise CheckpointError(f"{path}: member {name!r} is not a .npy array ({exc})") from exc
+        if dtype.hasobject:
+            raise CheckpointError(
+                f"{path}: member {name} holds Python objects (dtype {dtype}), which only pickle"
+                " can read; checkpoints never use pickle"
+            )
+        count = math.prod(shape)
+        if info.file_size != offset + count * dtype.itemsize:
+            raise CheckpointError(
+                f"{path}: member {name} declares shape {shape} of {dtype}"
+                f" ({count * dtype.itemsize:,} bytes of data) but holds"
+                f" {info.file_size - offset:,}; truncated or tampered with"
+            )
+        if name == "__header__.npy":
+            if count > MAX_HEADER_BYTES:
+                raise CheckpointError(
+                    f"{path}: the JSON header is {count:,} bytes, more than {MAX_HEADER_BYTES:,}"
+                )
+        else:
+            total += count
+    if total > max_parameters:
+        raise CheckpointError(
+            f"{path}: the arrays hold {total:,} numbers, more than max_parameters="
+            f"{max_parameters:,}; if you trust the file, raise it:"
+            f" load_checkpoint(path, max_parameters={total})"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Array:
+    with archive.open(info) as member:
+        value = np.lib.format.read_array(member, allow_pickle=False)
+    return np.asarray(value)
 
 
 def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
@@ -154,18 +256,33 @@ def _header(path: Path, arrays: dict[str, Array]) -> dict[str, Any]:
     return header
 
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
+def load_checkpoint(path: str | Path, *, max_parameters: int = MAX_PARAMETERS) -> Checkpoint:
     """Read a file written by :func:`save`; every array is checked before the model is built.
+
+    Loading is bounded by what the file holds: the zip directory and each array's header
+    are checked before anything is inflated (a member must hold exactly the bytes its
+    shape needs, and a compressed one expand at most :data:`MAX_EXPANSION` times), all
+    arrays together may hold at most ``max_parameters`` numbers, and a layer is built only
+    if the sizes in its configuration fit the arrays the file holds for it (so a header
+    cannot make a small file allocate a large layer).
+
+    Args:
+        path: the ``.npz`` file.
+        max_parameters: the most numbers all arrays together may hold (default
+            :data:`MAX_PARAMETERS`, 100 million, 800 MB of float64); raise it for a larger
+            model you trust.
 
     Raises:
         FileNotFoundError: no such file.
-        CheckpointError: a truncated or malformed file, an unknown layer type, missing or
-            unexpected arrays, arrays of the wrong shape or dtype, or an optimizer state
-            that its optimizer class refuses (tried on a throwaway copy). Nothing is
-            returned unless everything loads.
+        CheckpointError: a truncated or malformed file, a file over those bounds, an
+            unknown layer type, missing or unexpected arrays, arrays of the wrong shape or
+            dtype, NaN or inf parameters, or an optimizer state that its optimizer class
+            refuses (tried on a throwaway copy). Nothing is returned unless everything loads.
     """
+    if isinstance(max_parameters, bool) or not isinstance(max_parameters, (int, np.integer)):
+        raise TypeError(f"load_checkpoint: max_parameters={max_parameters!r} must be an integer")
     path = Path(path)
-    arrays = _read(path)
+    arrays = _read(path, int(max_parameters))
     header = _header(path, arrays)
     try:
         return _from_header(path, arrays, header)
@@ -181,10 +298,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
 
 
 def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -> Checkpoint:
-    # A config integer larger than every array dimension in the file cannot be a layer
-    # size of this model; refusing it first keeps Linear(10**6, 10**6) from being built.
-    limit = max((max(a.shape, default=1) for a in arrays.values()), default=1)
-    _check_sizes(path, header["model"], limit)
+    _check_layer_sizes(path, header["model"], arrays)
     try:
         model = build(header["model"])
     except CheckpointError as exc:  # build() does not know the file; name it
@@ -199,6 +313,7 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
     used: set[str] = set(expected) | {"__header__"}
     optimizer_state = decode(header.get("optimizer"), arrays, used)
     extra = decode(header.get("extra"), arrays, used)
+    extra_state = decode(header.get("extra_state"), arrays, used) or {}
     missing = sorted(set(expected) - set(arrays))
     unexpected = sorted(set(arrays) - used)
     if missing or unexpected:
@@ -216,28 +331,90 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
                 f"{path}: {key} has dtype {value.dtype}; the header says {spec.get('dtype')}"
                 f" and the model expects {p.dtype}"
             )
+        _check_finite(value, f"{path}: {key} holds", "; refusing a model that cannot predict")
         state[name] = value
     if optimizer_state is not None:
         _check_optimizer_state(path, model, optimizer_state)
     model.load_state_dict(state)
+    _restore_extra_state(path, model, extra_state)
     versions = {
         k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
     }
     return Checkpoint(model, optimizer_state, extra, versions)
 
 
-def _check_sizes(path: Path, spec: Any, limit: int) -> None:
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if isinstance(value, int) and not isinstance(value, bool) and value > limit:
-                raise CheckpointError(
-                    f"{path}: the header's {key}={value} exceeds every array dimension in"
-                    f" the file (at most {limit}); refusing to build it"
-                )
-            _check_sizes(path, value, limit)
-    elif isinstance(spec, list):
-        for value in spec:
-            _check_sizes(path, value, limit)
+def _restore_extra_state(path: Path, model: Module, states: Any) -> None:
+    """Hand each module its saved :meth:`~minitorch_bp.nn.Module.get_extra_state` (Dropout's generator)."""
+    if not isinstance(states, dict):
+        raise CheckpointError(f"{path}: extra_state must be an object, got {states!r:.60}")
+    modules = dict(model.named_modules())
+    unknown = sorted(set(states) - set(modules))
+    if unknown:
+        raise CheckpointError(f"{path}: extra_state for modules the model lacks: {unknown}")
+    for name, state in states.items():
+        try:
+            modules[name].set_extra_state(state)
+        except ValueError as exc:
+            raise CheckpointError(
+                f"{path}: layer {name!r} ({type(modules[name]).__name__}): {exc}"
+            ) from exc
+
+
+def _check_finite(value: Array, what: str, consequence: str) -> None:
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        bad = np.flatnonzero(~np.isfinite(value))
+        where = tuple(int(i) for i in np.unravel_index(bad[0], value.shape))
+        raise CheckpointError(
+            f"{what} {bad.size} NaN or inf"
+            f" value(s), the first {value.flat[bad[0]]} at index {where}{consequence}"
+        )
+
+
+#: Sizes a layer's configuration may hold without arrays of that size in the file: a
+#: layer built from such a header allocates at most about a million numbers.
+SMALL_SIZE = 1024
+
+
+def _check_layer_sizes(path: Path, spec: Any, arrays: dict[str, Array], where: str = "") -> None:
+    """Refuse a layer whose configured sizes exceed the arrays the file holds for it.
+
+    A layer's sizes (``in_features``, channels, ``num_embeddings``...) are dimensions of
+    its own parameters, so a configuration integer larger than every dimension of the
+    layer's arrays (and than :data:`SMALL_SIZE`) cannot describe the saved layer;
+    refusing it first keeps a 1 KB header from building ``Linear(100000, 300)``.
+    """
+    if not isinstance(spec, dict):
+        return
+    prefix = f"{where}." if where else ""
+    dims = [
+        d
+        for key, value in arrays.items()
+        if key.partition("/")[0] not in ("optimizer", "extra", "state", "__header__")
+        and key.partition("/")[2].startswith(prefix)
+        for d in value.shape
+    ]
+    limit = max([SMALL_SIZE, *dims])
+    for key, value in _integers(spec.get("config", {})):
+        if value > limit:
+            name = f"layer {where!r}" if where else "the model"
+            raise CheckpointError(
+                f"{path}: {name} ({spec.get('type')}) has {key}={value}, larger than every"
+                f" dimension of its arrays in the file (at most {limit}); refusing to build it"
+            )
+    for i, child in enumerate(spec.get("children") or []):
+        _check_layer_sizes(path, child, arrays, f"{prefix}{i}")
+
+
+def _integers(value: Any, key: str = "") -> list[tuple[str, int]]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [(key, value)]
+    if isinstance(value, dict):
+        return [item for k, v in value.items() for item in _integers(v, str(k))]
+    if isinstance(value, list):
+        return [item for v in value for item in _integers(v, key)]
+    return []
 
 
 def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
@@ -265,6 +442,6 @@ def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
         raise CheckpointError(f"{path}: the {name} optimizer state is malformed ({exc})") from exc
 
 
-def load(path: str | Path) -> Module:
+def load(path: str | Path, *, max_parameters: int = MAX_PARAMETERS) -> Module:
     """Return the model stored in ``path`` (a new module); see :func:`load_checkpoint`."""
-    return load_checkpoint(path).model
+    return load_checkpoint(path, max_parameters=max_parameters).model

@@ -99,8 +99,8 @@ class Sequential(Module):
         for i, module in enumerate(self._layers):
             try:
                 x = module(x)
-            except ValueError as exc:
-                raise ValueError(f"Sequential layer {i}: {exc}") from exc
+            except (ValueError, FloatingPointError) as exc:
+                raise type(exc)(f"Sequential layer {i}: {exc}") from exc
         if not self._layers:
             return np.array(x, copy=True)
         return x
@@ -144,8 +144,8 @@ class Sequential(Module):
                     module.backward_params(g)
                 else:
                     g = module.backward_input(g)
-            except ValueError as exc:
-                raise ValueError(f"Sequential layer {i}: {exc}") from exc
+            except (ValueError, FloatingPointError) as exc:
+                raise type(exc)(f"Sequential layer {i}: {exc}") from exc
         self.deltas = deltas
         if not input_grad:
             return None

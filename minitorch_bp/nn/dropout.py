@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._random import as_generator, generator_state, restore_generator
 from minitorch_bp._validation import as_batch, as_grad
 from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
@@ -38,6 +39,10 @@ class Dropout(Module):
     Caches:
         The scaled mask :math:`r / (1 - p)` (or nothing when it acts as the identity).
 
+    State:
+        The generator's state is the module's extra state (:meth:`get_extra_state`):
+        checkpoints save it, so a resumed run draws the same masks as an uninterrupted one.
+
     Example:
         >>> drop = Dropout(0.5, rng=0)
         >>> drop
@@ -66,12 +71,8 @@ class Dropout(Module):
                 f"Dropout: p={p!r} must be a probability with 0 <= p < 1"
                 " (p = 1 would zero every unit)"
             )
-        if rng is not None and not isinstance(rng, (int, np.integer, np.random.Generator)):
-            raise ValueError(
-                f"Dropout: rng={rng!r} must be None, an integer seed or a np.random.Generator"
-            )
         self.p = float(p)
-        self.rng = np.random.default_rng(rng)
+        self.rng = as_generator(rng, "Dropout")
         self._mask: Array | None = None
         self._shape: tuple[int, ...] | None = None
         self._dtype: np.dtype[Any] = np.dtype(np.float64)
@@ -119,6 +120,15 @@ class Dropout(Module):
     def mask(self) -> Array | None:
         r"""The scaled mask :math:`r/(1-p)` of the last training forward (``None`` if identity)."""
         return self._mask
+
+    def get_extra_state(self) -> dict[str, Any]:
+        """The state of the mask generator, so a resumed run draws the masks it would have."""
+        return {"bit_generator": generator_state(self.rng)}
+
+    def set_extra_state(self, state: Any) -> None:
+        if not isinstance(state, dict) or set(state) != {"bit_generator"}:
+            raise ValueError(f"Dropout: expected {{'bit_generator': ...}}, got {state!r:.80}")
+        restore_generator(self.rng, state["bit_generator"], "Dropout")
 
     def to_onnx(self, graph: OnnxGraph, x: str) -> str:
         """Dropout is the identity at inference: ``Identity``."""

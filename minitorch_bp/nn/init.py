@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._random import as_generator
 from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
@@ -64,8 +65,8 @@ def _storage(tensor: Parameter | Array, who: str) -> Array:
 
 
 def _generator(rng: Seed) -> np.random.Generator:
-    # default_rng returns a Generator unchanged, so a shared Generator advances.
-    return np.random.default_rng(rng)
+    # A Generator is returned unchanged, so a shared Generator advances.
+    return as_generator(rng, "nn.init")
 
 
 def fans(tensor: Parameter | Array) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from minitorch_bp._random import as_generator
 from minitorch_bp._validation import (
     as_batch,
     as_grad,
@@ -96,7 +97,9 @@ class Linear(Module):
         # Without a bias the course still draws the bias column (then discarded), so
         # seeded layers keep the same weights either way.
         init.uniform_epsilon_(
-            self.weight, self.bias if bias else np.empty(self.out_features), rng=rng
+            self.weight,
+            self.bias if bias else np.empty(self.out_features),
+            rng=as_generator(rng, "Linear"),
         )
         self._input: Array | None = None
 

@@ -265,6 +265,19 @@ class Module:
         for p, value in staged:
             np.copyto(p.data, value, casting="unsafe")
 
+    def get_extra_state(self) -> Any:
+        """State that is neither a parameter nor configuration but changes what the module computes.
+
+        PyTorch's name. ``None`` (the default) means there is none; :class:`Dropout`
+        returns its generator's state. Checkpoints store what this returns (JSON data and
+        arrays) and hand it to :meth:`set_extra_state` of the rebuilt module.
+        """
+        return None
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what :meth:`get_extra_state` returned; raise ``ValueError`` if it does not fit."""
+        raise ValueError(f"{type(self).__name__} has no extra state; got {state!r:.80}")
+
     # ----------------------------------------------------------------- rebuilding
     def config(self) -> dict[str, Any]:
         """Return the constructor arguments that rebuild this module (JSON-able values).

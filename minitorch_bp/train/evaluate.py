@@ -14,27 +14,65 @@ from minitorch_bp.nn.regularization import l2_penalty
 Array = NDArray[Any]
 
 
-def classes_from_outputs(outputs: Any) -> Array:
+def check_outputs(out: Array, who: str) -> Array:
+    """Return ``out`` if every output is finite; otherwise say how many are not, and where.
+
+    A model with NaN or inf outputs would otherwise "predict" class 0 for every row.
+    """
+    if out.dtype.kind == "f" and not np.isfinite(out).all():
+        bad = np.flatnonzero(~np.isfinite(out))
+        row = int(np.unravel_index(bad[0], out.shape)[0])
+        raise ValueError(
+            f"{who}: the model's output holds {bad.size} NaN or inf value(s), the first in"
+            f" row {row}; the inputs or the parameters are not finite, or a layer overflowed"
+        )
+    return out
+
+
+def classes_from_outputs(outputs: Any, *, multilabel: bool = False) -> Array:
     r"""Class indices from network outputs: the course's :math:`\arg\max_k h_\Theta(x)_k`.
 
     One output column is a binary classifier: class 1 where the output is at least 0.5.
+    With ``multilabel=True`` each column is its own yes/no question and the result is the
+    indicator matrix :math:`[h_\Theta(x)_k \ge 0.5]`.
 
     Example:
         >>> classes_from_outputs(np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]))
         array([1, 0])
         >>> classes_from_outputs(np.array([[0.2], [0.5]]))
         array([0, 1])
+        >>> classes_from_outputs(np.array([[0.9, 0.7, 0.2]]), multilabel=True)
+        array([[1, 1, 0]])
     """
     out: Array = np.asarray(outputs)
     if out.ndim != 2:
         raise ValueError(f"predict: outputs must be 2-D (m, K), got shape {out.shape}")
+    if multilabel:
+        return np.asarray(out >= 0.5, dtype=np.int64)
     if out.shape[1] == 1:
         return np.asarray(out[:, 0] >= 0.5, dtype=np.int64)
     return np.asarray(out.argmax(axis=1), dtype=np.int64)
 
 
+def is_multilabel(targets: Any) -> bool:
+    """Whether ``targets`` are multi-hot rows: 0/1 columns, some row without exactly one 1.
+
+    One-hot rows are the notes' multi-class targets (one class each); a row with several
+    ones, or none, makes each column a label of its own.
+    """
+    Y: Array = np.asarray(targets)
+    return bool(
+        Y.ndim == 2
+        and Y.shape[1] > 1
+        and np.all((Y == 0) | (Y == 1))
+        and np.any(Y.sum(axis=1) != 1)
+    )
+
+
 def class_labels(targets: Any) -> Array:
     """Integer labels from targets: 1-D labels, one-hot rows, or one 0/1 column.
+
+    Multi-hot rows (see :func:`is_multilabel`) are returned as the indicator matrix.
 
     Raises:
         ValueError: if the targets are not class labels (e.g. regression values).
@@ -51,11 +89,22 @@ def class_labels(targets: Any) -> Array:
         )
     if Y.shape[1] == 1:
         return np.asarray(Y[:, 0], dtype=np.int64)
+    if is_multilabel(Y):
+        return np.asarray(Y, dtype=np.int64)
     return np.asarray(Y.argmax(axis=1), dtype=np.int64)
 
 
-def predict(model: Module, X: Any) -> Array:
+def predict(model: Module, X: Any, *, multilabel: bool = False) -> Array:
     """Return the predicted class of each row of ``X`` (see :func:`classes_from_outputs`).
+
+    Args:
+        model: the network (put it in eval mode first if it has Dropout).
+        X: the rows.
+        multilabel: return the 0/1 indicator matrix (one column per label) instead of
+            one class per row.
+
+    Raises:
+        ValueError: the model's outputs are not all finite.
 
     Example:
         >>> from minitorch_bp import nn
@@ -64,11 +113,18 @@ def predict(model: Module, X: Any) -> Array:
         >>> predict(layer, np.array([[2.0], [-3.0]]))
         array([0, 1])
     """
-    return classes_from_outputs(model(np.asarray(X)))
+    out = check_outputs(model(np.asarray(X)), "predict")
+    return classes_from_outputs(out, multilabel=multilabel)
 
 
 def accuracy(out: Array, Y: Any) -> float:
-    """Fraction of rows whose predicted class (from outputs ``out``) matches the targets."""
+    """Fraction of rows whose prediction (from outputs ``out``) matches the targets.
+
+    For multi-hot targets (:func:`is_multilabel`) it is the subset accuracy, as in
+    scikit-learn: a row counts when every one of its labels is right.
+    """
+    if is_multilabel(Y):
+        return float(np.mean(np.all(classes_from_outputs(out, multilabel=True) == Y, axis=1)))
     return float(np.mean(classes_from_outputs(out) == class_labels(Y)))
 
 
@@ -85,7 +141,8 @@ def evaluate(
 
     ``loss`` is criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` with :math:`m` the
     number of rows; it needs ``criterion`` (left out otherwise). ``accuracy`` needs class
-    targets (one-hot rows, one 0/1 column, or 1-D labels).
+    targets (one-hot rows, one 0/1 column, or 1-D labels; multi-hot rows give the subset
+    accuracy). Non-finite outputs are refused (``ValueError``).
 
     Example:
         >>> from minitorch_bp import nn
@@ -95,7 +152,10 @@ def evaluate(
         {'accuracy': 0.5}
     """
     X = np.asarray(X)
-    out = model(X.astype(model.parameters()[0].dtype) if X.dtype.kind in "iub" else X)
+    params = model.parameters()
+    if X.dtype.kind in "iub" and params:
+        X = X.astype(params[0].dtype)
+    out = check_outputs(model(X), "evaluate")
     result: dict[str, float] = {}
     if "loss" in metrics and criterion is not None:
         result["loss"] = criterion(out, Y) + l2_penalty(model, l2, X.shape[0])

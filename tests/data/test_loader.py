@@ -135,7 +135,7 @@ def test_load_state_dict_rejects_mismatches() -> None:
     with pytest.raises(ValueError, match=r"lacks keys \['bit_generator'\]"):
         a.load_state_dict({"batch_size": 2, "shuffle": True})
     mt = DataLoader(X, y, batch_size=2, seed=np.random.Generator(np.random.MT19937(0)))
-    with pytest.raises(ValueError, match="'PCG64' bit generator state; this loader uses 'MT19937'"):
+    with pytest.raises(ValueError, match="of a 'PCG64' bit generator; this one is 'MT19937'"):
         mt.load_state_dict(state)
 
 

@@ -144,7 +144,7 @@ def test_npy_header_with_unbalanced_brackets() -> None:
 def test_member_without_npy_magic() -> None:
     """atheris: NpzFile returns such a member as bytes, which had no .dtype."""
     data = _npz_with_member("__header__.npy", b"\x93NUMPX" + bytes(200))
-    with pytest.raises(io.CheckpointError, match="'__header__' is not a .npy array"):
+    with pytest.raises(io.CheckpointError, match="member '__header__.npy' is not a .npy array"):
         io.load(_write(data))
 
 
@@ -163,7 +163,9 @@ def test_huge_layer_in_the_header_is_not_built() -> None:
     arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buf = _io.BytesIO()
     np.savez(buf, **arrays)
-    with pytest.raises(io.CheckpointError, match=r"in_features=10000000 exceeds every array"):
+    with pytest.raises(
+        io.CheckpointError, match=r"in_features=10000000, larger than every dimension of its arrays"
+    ):
         io.load(_write(buf.getvalue()))
 
 
