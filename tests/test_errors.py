@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minitorch_bp import cli, gradcheck, io, nn, optim, utils
+from minitorch_bp import cli, explain, gradcheck, io, nn, optim, train, utils
 from minitorch_bp.data import DataLoader, one_hot, train_test_split
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -498,6 +498,40 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         lambda: io.read_csv(_file("d.csv", "y\n0\n1\n"), "y"),
         ValueError,
         r"d.csv: only the target column 'y'; no feature columns to learn from",
+    ),
+    "explain-example": (
+        lambda: explain(_net(), nn.BCELoss(), np.ones((4, 3)), np.ones((4, 2)), example=4),
+        ValueError,
+        r"explain: example=4 must be a row index of X, 0 <= example < 4",
+    ),
+    "explain-l2": (
+        lambda: explain(
+            _net(),
+            nn.BCELoss(),
+            np.ones((4, 3)),
+            np.ones((4, 2)),
+            l2=2.0,
+            optimizer=optim.SGD(_net().parameters(), lr=0.1, l2=1.0),
+        ),
+        ValueError,
+        r"explain: l2=2.0 differs from the optimizer's l2=1.0; give one",
+    ),
+    "report-folder": (
+        lambda: train.fit(
+            _net(),
+            nn.BCELoss(),
+            optim.SGD(_net().parameters(), lr=0.1),
+            DataLoader(np.ones((4, 3)), np.ones((4, 2)), 4),
+            epochs=1,
+            report="no/such/folder/run.html",
+        ),
+        ValueError,
+        r"fit: report='no/such/folder/run.html': the folder 'no/such/folder' does not exist",
+    ),
+    "monitor-every": (
+        lambda: train.Monitor(every=0),
+        ValueError,
+        r"Monitor: every=0 must be None or an integer >= 1",
     ),
 }
 
