@@ -21,7 +21,9 @@ from minitorch_bp.train.history import History
 class FitState:
     """What a callback sees: the objects being trained and the current epoch's values.
 
-    A callback sets ``stop = True`` to end training after this epoch.
+    A callback sets ``stop = True`` to end training after this epoch. ``rank`` is this
+    process's rank in a data-parallel ``fit(..., distributed=True)`` (0 otherwise): every
+    rank runs the callbacks with the same values, and only rank 0 should write files.
     """
 
     model: Module
@@ -32,6 +34,7 @@ class FitState:
     epoch: int = 0
     logs: dict[str, float] = field(default_factory=dict)
     stop: bool = False
+    rank: int = 0
 
 
 class Callback:
@@ -130,7 +133,8 @@ class ModelCheckpoint(Callback):
 
     The checkpoint's ``extra`` holds ``{"epoch": e, "loader": loader.state_dict(),
     "history": history.to_dict()}``, enough for :func:`~minitorch_bp.train.resume` to
-    continue training to the same weights as an uninterrupted run.
+    continue training to the same weights as an uninterrupted run. In a data-parallel
+    ``fit`` only rank 0 writes it; every rank resumes from the same file.
 
     Args:
         path: the file; ``"{epoch}"`` in it is replaced by the epoch number.
@@ -160,6 +164,8 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_epoch_end(self, state: FitState) -> None:
+        if state.rank != 0:  # data-parallel: one file, written by rank 0
+            return
         if self.save_best_only:
             value = _monitored(state, self.monitor, "ModelCheckpoint")
             if not (value < self.best if self.mode == "min" else value > self.best):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from numpy.typing import NDArray
 
@@ -16,6 +16,9 @@ from minitorch_bp.optim.optimizer import Optimizer
 from minitorch_bp.train.callbacks import FitState, as_callback
 from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
 from minitorch_bp.train.history import History
+
+if TYPE_CHECKING:
+    from minitorch_bp.distributed.world import Collectives
 
 Array = NDArray[Any]
 KNOWN_METRICS = ("loss", "accuracy")
@@ -46,6 +49,7 @@ def fit(
     initial_epoch: int = 0,
     log_every: int = 1,
     engine: bool = True,
+    distributed: bool | Collectives = False,
 ) -> History:
     r"""Train ``model`` for epochs ``initial_epoch + 1 .. epochs`` and return the :class:`History`.
 
@@ -80,6 +84,16 @@ def fit(
         log_every: print every this many epochs in the one-line-per-epoch log.
         engine: ``False`` runs the plain layers instead of the engine (same results to
             rounding; see :class:`~minitorch_bp.train.Step`).
+        distributed: ``True`` trains data-parallel in the process group of
+            :func:`minitorch_bp.distributed.init` (or a
+            :class:`~minitorch_bp.distributed.Collectives`): ``train_loader`` gives this
+            rank's share of each global batch (``DataLoader(..., rank=, world_size=)``),
+            each step sums the shares' :math:`\Delta` so the optimizer sees one process's
+            :math:`D`, the logged values are the whole epoch's (equal on every rank; the
+            same History is returned everywhere), ``val_data`` is evaluated in shares, a
+            stop on any rank stops all, and only rank 0 prints and writes checkpoints.
+            The ranks must start from the same state (checked; see
+            :mod:`minitorch_bp.distributed.training`).
 
     Example:
         >>> from minitorch_bp import nn, optim
@@ -105,7 +119,18 @@ def fit(
     history = History()
     state = FitState(model, criterion, optimizer, train_loader, history)
     l2 = optimizer.l2
-    step = compile_step(model, criterion, optimizer, engine=engine)
+    score: Any = evaluate
+    group = None
+    if distributed is not False:  # the data-parallel piece: minitorch_bp.distributed.training
+        from minitorch_bp.distributed.training import FitGroup, resolve
+
+        settings = {"epochs": epochs, "initial_epoch": initial_epoch, "metrics": metrics}
+        settings["val_data"] = val_data is not None
+        world = resolve(distributed)
+        group = FitGroup(world, model, criterion, optimizer, train_loader, settings)
+        state.rank, score = world.rank, group.evaluate
+        progress = progress and world.rank == 0  # one process prints
+    step = compile_step(model, criterion, optimizer, engine=engine, distributed=distributed)
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
     outer = _bar(range(initial_epoch + 1, epochs + 1), None, tty and one_batch, True)
@@ -122,13 +147,16 @@ def fit(
         for xb, yb in inner:
             b = xb.shape[0]
             total += b * step(xb, yb)
-            if "accuracy" in metrics and step.output is not None:
+            if "accuracy" in metrics and step.output is not None and b:
                 correct += b * accuracy(step.output, yb)
             seen += b
             if inner is not train_loader:
                 inner.set_postfix_str(
                     _postfix(metrics, total / seen, correct / seen), refresh=False
                 )
+        if group is not None:  # Σ_r b_r J = M J per batch: the epoch's sums over all ranks
+            total, correct, count = group.sums(total, correct, seen)
+            seen = round(count)
         logs: dict[str, float] = {}
         if "loss" in metrics:
             logs["loss"] = total / seen
@@ -136,13 +164,15 @@ def fit(
             logs["accuracy"] = correct / seen
         if val_data is not None:
             model.eval()
-            val = evaluate(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
+            val = score(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
             model.train()
             logs.update({f"val_{k}": v for k, v in val.items()})
         history.append(epoch, logs)
         state.epoch, state.logs = epoch, logs
         for cb in cbs:
             cb.on_epoch_end(state)
+        if group is not None:
+            state.stop = group.any(state.stop)
         if scheduler is not None:
             scheduler.step()
         if outer is not None and hasattr(outer, "set_postfix_str"):
