@@ -15,8 +15,8 @@ from minitorch_bp.utils import parameters_to_vector, vector_to_parameters
 
 Array = NDArray[Any]
 #: The factor a loss's reduction puts in front of its sum, as a function of the number of
-#: examples: ``lambda n: criterion.scale(n, K)`` (:math:`1/n` for ``batchmean``).
-Scale = Callable[[int], float]
+#: examples and of outputs: ``criterion.scale`` (:math:`1/m` for ``batchmean``).
+Scale = Callable[[int, int], float]
 
 
 class GradientAllReduce:
@@ -67,7 +67,7 @@ class GradientAllReduce:
         J = criterion(out, yb)
         opt.zero_grad()
         model.backward(criterion.backward())
-        J, M = reducer(J, len(xb), lambda n: criterion.scale(n, out.shape[1]))
+        J, M = reducer(J, len(xb), criterion.scale, out.shape[1])
         opt.step(m=M)
     """
 
@@ -85,17 +85,18 @@ class GradientAllReduce:
             start += p.size
         self.m = 0
 
-    def __call__(self, J: float, m: int, scale: Scale) -> tuple[float, int]:
-        """Sum the shards' :math:`\\Delta` and :math:`J` over the ranks; return ``(J, M)`` of the whole batch.
+    def __call__(self, J: float, m: int, scale: Scale, k: int) -> tuple[float, int]:
+        r"""Sum the shards' :math:`\Delta` and :math:`J` over the ranks; return ``(J, M)`` of the whole batch.
 
         Args:
             J: this rank's data term (the criterion's value; 0 without examples).
             m: this rank's number of examples (0 allowed).
-            scale: the loss's reduction factor as a function of the number of examples.
+            scale: the loss's reduction factor ``criterion.scale(m, k)``.
+            k: the number of outputs :math:`K` (``out.shape[1]``), for ``reduction="mean"``.
         """
         buf = self.buffer
         if m:
-            inv = 1.0 / scale(m)
+            inv = 1.0 / scale(m, k)
             for p, sum_r in self._slots:
                 np.multiply(p.grad, inv, out=sum_r)  # Δ_r
             buf[-2], buf[-1] = J * inv, m
@@ -108,7 +109,7 @@ class GradientAllReduce:
                 "distributed: every rank's share of this batch is empty; a batch needs at least"
                 " one example"
             )
-        c = scale(M)
+        c = scale(M, k)
         for p, total in self._slots:
             np.multiply(total, c, out=p.grad)  # D without λ: c(M) Σ_r Δ_r
         self.m = M

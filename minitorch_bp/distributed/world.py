@@ -153,8 +153,8 @@ def init(backend: str = "gloo", *, timeout: float = 300.0, init_timeout: float =
             f"distributed.init(backend={backend!r}): use one of {CPU_BACKENDS}; the gradients"
             " are numpy arrays in host memory (NCCL reduces CUDA tensors only)"
         )
-    _, dist = _torch("distributed.init")
     rank, world_size = environment()
+    _, dist = _torch("distributed.init")
     if dist.is_initialized():
         existing = current()
         if (existing.rank, existing.world_size) != (rank, world_size):

@@ -149,7 +149,7 @@ class Step:
         """After backward: (sum over the ranks,) add the λ term to :math:`J`, step with ``m``."""
         opt = self.optimizer
         if self.reducer is not None:
-            J, m = self.reducer(J, m, self._scale())
+            J, m = self.reducer(J, m, self.criterion.scale, self._width())
         if opt.l2:
             J += l2_penalty(opt.params, opt.l2, m)
         opt.step(m=m)
@@ -245,11 +245,10 @@ class Step:
         return J
 
     # ----------------------------------------------------------------- data-parallel
-    def _scale(self) -> Callable[[int], float]:
-        """The reduction's factor for ``n`` examples (``1/n`` for batchmean), for the reducer."""
+    def _width(self) -> int:
+        """:math:`K`, the outputs of the last forward (for a ``mean`` reduction's factor)."""
         assert self.output is not None
-        k = self.output.shape[-1]
-        return lambda n: self.criterion.scale(n, k)
+        return int(self.output.shape[-1])
 
     def _reduced(self, closure: Any, m: int) -> tuple[Callable[[], float], int]:
         """A closure that also sums over the ranks, and the global batch size it needs first."""
@@ -257,7 +256,8 @@ class Step:
         assert reducer is not None
 
         def reduced() -> float:
-            return reducer(closure(), m, self._scale())[0]
+            J = closure()
+            return reducer(J, m, self.criterion.scale, self._width())[0]
 
         return reduced, reducer.count(m)
 

@@ -56,7 +56,7 @@ def test_notes_delta_summed_over_shares_is_one_process_D(ranks, world_size, crit
         J = crit(out, Y7[lo:hi])
         model.backward(crit.backward())
         reducer = GradientAllReduce(model.parameters(), world)
-        J, M = reducer(J, hi - lo, lambda n: crit.scale(n, out.shape[1]))
+        J, M = reducer(J, hi - lo, crit.scale, out.shape[1])
         return J, M, [p.grad.copy() for p in model.parameters()]
 
     results = ranks(world_size, rank)
@@ -92,7 +92,7 @@ def test_one_flat_buffer_holds_every_gradient_then_J_and_m(ranks) -> None:
         crit = nn.BCELoss(reduction="sum")
         J = crit(model(X7), Y7)
         model.backward(crit.backward())
-        reducer(J, 7, lambda n: 1.0)
+        reducer(J, 7, crit.scale, 2)
         return reducer, model, world.calls
 
     reducer, model, calls = ranks(1, rank)[0]
@@ -210,3 +210,31 @@ def test_loader_shares_union_is_the_one_process_batch() -> None:
         np.testing.assert_array_equal(np.concatenate([shares[0][k], shares[1][k]]), batch)
     assert [len(b) for b in shares[1]] == [30, 30, 30, 30, 0]
     assert network().output_shape((0, 64)) == (0, 10)
+
+
+def test_the_readme_loop_with_the_reducer_between_backward_and_step(ranks) -> None:
+    """docs/scaling.md's five-line loop, data-parallel: mini-batches of 60 over 2 ranks, Adam, λ = 1."""
+    X, Y, _, _ = data()
+
+    def loop(world=None):
+        model, criterion = network(), nn.BCELoss()
+        opt = optim.Adam(model.parameters(), lr=0.01, l2=1.0)
+        r, size = (world.rank, world.world_size) if world else (0, 1)
+        loader = DataLoader(X, Y, 60, seed=0, rank=r, world_size=size)
+        reducer = GradientAllReduce(opt.params, world) if world else None
+        for _ in range(2):
+            for xb, yb in loader:  # no share is empty here (the loop would need one row)
+                out = model(xb)
+                J = criterion(out, yb)
+                opt.zero_grad()
+                model.backward(criterion.backward())
+                M = len(xb)
+                if reducer is not None:
+                    J, M = reducer(J, len(xb), criterion.scale, out.shape[1])
+                opt.step(m=M)
+        return weights(model)
+
+    X, Y = X[:240], Y[:240]  # 4 batches of 60: no empty share
+    want = loop()
+    for got in ranks(2, loop):
+        assert_same_run(got, want)

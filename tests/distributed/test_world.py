@@ -55,6 +55,8 @@ def test_a_gpu_only_backend_and_bad_timeouts_are_refused() -> None:
 
 
 def test_without_torch_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in TORCHRUN_ENV.items():
+        monkeypatch.setenv(k, v)
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
     monkeypatch.setitem(sys.modules, "torch.distributed", None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'minitorch_bp\[distributed\]'"):
