@@ -88,11 +88,13 @@ class FitGroup:
                 f" process is rank {world.rank} of {world.world_size}: build it with"
                 " DataLoader(..., rank=world.rank, world_size=world.world_size)"
             )
+        # An unshuffled loader never draws from its generator: its seed may differ.
+        order = loader.state_dict() if loader.shuffle else [loader.batch_size, loader.shuffle]
         parts = {
             "the model's parameters": model.state_dict(),
             "the optimizer's state": optimizer.state_dict(),
             "the loader's state (seed, position, batch size)": [
-                loader.state_dict(),
+                order,
                 loader.dataset_size,
                 len(loader),
             ],
