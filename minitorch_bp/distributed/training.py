@@ -123,10 +123,10 @@ def evaluate(
     X: Any,
     Y: Any,
     *,
+    world: Collectives | None = None,
     criterion: Loss | None = None,
     l2: float = 0.0,
     metrics: tuple[str, ...] = ("loss", "accuracy"),
-    world: Collectives | None = None,
 ) -> dict[str, float]:
     r""":func:`~minitorch_bp.train.evaluate` of the whole ``(X, Y)``, each rank computing its share.
 

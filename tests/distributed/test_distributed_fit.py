@@ -168,3 +168,29 @@ def test_the_batch_size_is_the_global_batch() -> None:
     loaders = [DataLoader(X, Y, 60, seed=0, rank=r, world_size=2) for r in range(2)]
     assert [len(loader) for loader in loaders] == [5, 5]
     assert [sum(len(yb) for _, yb in loader) for loader in loaders] == [121, 120]
+
+
+@pytest.mark.parametrize("rows", [2, 7, 60])
+@pytest.mark.parametrize(
+    "criterion",
+    [nn.BCELoss(), nn.MSELoss(reduction="mean"), nn.CrossEntropyLoss(reduction="sum")],
+    ids=repr,
+)
+def test_evaluate_in_shares_is_the_whole_sets(ranks, rows, criterion) -> None:
+    """Three ranks over 2, 7 or 60 rows (2 rows: one rank's share is empty), λ = 1."""
+    from minitorch_bp import distributed
+
+    X, Y, _, _ = data()
+    X, Y = X[:rows], Y[:rows]
+    if isinstance(criterion, nn.CrossEntropyLoss):
+        Y = Y.argmax(axis=1)  # class labels, shape (m,)
+    want = train.evaluate(network(), X, Y, criterion=criterion, l2=1.0)
+
+    def rank(w):  # each rank its own model (the same weights) and criterion, as processes have
+        crit = type(criterion)(reduction=criterion.reduction)
+        return distributed.evaluate(network(), X, Y, world=w, criterion=crit, l2=1.0)
+
+    for got in ranks(3, rank):
+        assert got.keys() == want.keys()
+        assert got["accuracy"] == want["accuracy"]
+        assert got["loss"] == pytest.approx(want["loss"], rel=1e-13)
