@@ -40,7 +40,15 @@ SAME_START_HINT = (
 
 def resolve(distributed: bool | Collectives) -> Collectives:
     """``True``: the process group of :func:`~minitorch_bp.distributed.init`; a :class:`Collectives`: itself."""
-    return current() if distributed is True else distributed  # type: ignore[return-value]
+    if distributed is True:
+        return current()
+    needed = ("rank", "world_size", "all_reduce", "all_gather", "broadcast")
+    if isinstance(distributed, bool) or not all(hasattr(distributed, a) for a in needed):
+        raise TypeError(
+            f"distributed={distributed!r} must be True (the process group of"
+            " distributed.init()) or a World; False trains in this process alone"
+        )
+    return distributed
 
 
 #: Reductions whose :math:`J` is a factor :math:`c(m)` times a sum over examples, which

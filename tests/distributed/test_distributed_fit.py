@@ -194,3 +194,17 @@ def test_evaluate_in_shares_is_the_whole_sets(ranks, rows, criterion) -> None:
         assert got.keys() == want.keys()
         assert got["accuracy"] == want["accuracy"]
         assert got["loss"] == pytest.approx(want["loss"], rel=1e-13)
+
+
+def test_distributed_must_be_true_or_a_world() -> None:
+    X, Y, _, _ = data()
+    model = network()
+    with pytest.raises(TypeError, match=r"distributed='yes' must be True \(the process group"):
+        train.fit(
+            model,
+            nn.BCELoss(),
+            optim.SGD(model.parameters(), lr=1.0),
+            DataLoader(X, Y, 60, seed=0),
+            epochs=1,
+            distributed="yes",
+        )  # type: ignore[arg-type]
