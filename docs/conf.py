@@ -88,6 +88,7 @@ OPTIONAL_API_MODULES = [
     "minitorch_bp.train",
     "minitorch_bp.io",
     "minitorch_bp.interop",
+    "minitorch_bp.distributed",
 ]
 
 #: Public names a module re-exports from another documented module, mapped to that

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minitorch_bp import cli, explain, gradcheck, io, nn, optim, train, utils
+from minitorch_bp import cli, distributed, explain, gradcheck, io, nn, optim, train, utils
 from minitorch_bp.data import DataLoader, one_hot, train_test_split
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -323,6 +323,28 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         lambda: DataLoader(np.ones((4, 2)), np.ones((3, 1)), 2),
         ValueError,
         r"same number of rows, got X.shape=\(4, 2\) and Y.shape=\(3, 1\)",
+    ),
+    "loader-rank": (
+        lambda: DataLoader(np.zeros((4, 2)), np.zeros(4), 2, seed=0, rank=2, world_size=2),
+        ValueError,
+        r"DataLoader\(rank=2\) must be an integer in 0..1 \(world_size=2\)",
+    ),
+    "loader-shared-seed": (
+        lambda: DataLoader(np.zeros((4, 2)), np.zeros(4), 2, rank=0, world_size=2),
+        ValueError,
+        r"DataLoader\(seed=None\) with world_size=2 and shuffle=True: each rank would draw its"
+        r" own permutation",
+    ),
+    "distributed-env": (
+        lambda: distributed.environment({}),
+        distributed.DistributedError,
+        r"distributed.init: the environment lacks RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT,"
+        r" which torchrun sets for each process: run `torchrun --standalone",
+    ),
+    "distributed-backend": (
+        lambda: distributed.init("nccl"),
+        ValueError,
+        r"distributed.init\(backend='nccl'\): use one of \('gloo', 'mpi'\)",
     ),
     "test-size": (
         lambda: train_test_split(np.ones((4, 2)), np.ones((4, 1)), test_size=1.5, seed=0),

@@ -6,7 +6,7 @@ Example::
 """
 
 from minitorch_bp.data.encoding import labels_from_one_hot, one_hot
-from minitorch_bp.data.loader import DataLoader
+from minitorch_bp.data.loader import DataLoader, shard_bounds
 from minitorch_bp.data.scaling import Standardizer, scale_by_max, standardize
 from minitorch_bp.data.split import train_test_split
 
@@ -16,6 +16,7 @@ __all__ = [
     "labels_from_one_hot",
     "one_hot",
     "scale_by_max",
+    "shard_bounds",
     "standardize",
     "train_test_split",
 ]

@@ -2,7 +2,8 @@ r"""``compile_step``: one call that runs forward, :math:`J`, the δ chain and th
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +15,10 @@ from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module, check_unique_modules
 from minitorch_bp.nn.regularization import l2_penalty
 from minitorch_bp.optim.optimizer import Optimizer
+
+if TYPE_CHECKING:
+    from minitorch_bp.distributed.reduce import GradientAllReduce
+    from minitorch_bp.distributed.world import Collectives
 
 Array = NDArray[Any]
 
@@ -43,10 +48,21 @@ class Step:
             tested against, and a way to switch it off).
         output: the model's output for the last batch (before the update). With the
             engine it is the plan's buffer, overwritten by the next call: copy it to keep it.
+        reducer: with ``distributed``, the
+            :class:`~minitorch_bp.distributed.GradientAllReduce` run between backward and
+            the update, so the optimizer steps on the :math:`D` of the whole global batch
+            (``m`` = its size) and the returned :math:`J` is the whole batch's; ``None``
+            otherwise. ``output`` stays this rank's.
     """
 
     def __init__(
-        self, model: Module, criterion: Loss, optimizer: Optimizer, *, engine: bool = True
+        self,
+        model: Module,
+        criterion: Loss,
+        optimizer: Optimizer,
+        *,
+        engine: bool = True,
+        distributed: bool | Collectives = False,
     ) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"compile_step: model is {type(model).__name__}, not an nn.Module")
@@ -72,6 +88,11 @@ class Step:
         self._plan: Plan | None = None
         params = model.parameters()
         self._dtype = params[0].dtype if params else np.dtype(np.float64)
+        self.reducer: GradientAllReduce | None = None
+        if distributed is not False:
+            from minitorch_bp.distributed.training import reducer_for
+
+            self.reducer = reducer_for(distributed, criterion, optimizer)
 
     # ----------------------------------------------------------------- calling
     def __call__(self, X: Any, Y: Any) -> float:
@@ -90,6 +111,7 @@ class Step:
             and Y.dtype is plan.target[1]
             and self.criterion.reduction is plan.reduction
             and not self.optimizer.requires_closure
+            and self.reducer is None
         ):
             with np.errstate(over="ignore", invalid="ignore"):  # see _run
                 J = plan.run(X, Y)
@@ -105,6 +127,8 @@ class Step:
         if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype == self._dtype):
             X = as_batch(X, "compile_step", "X")
         m = X.shape[0]
+        if m == 0 and self.reducer is not None:
+            return self._empty(X)
         if m == 0:
             raise ValueError(
                 "compile_step: the batch has 0 rows; a step needs at least one example"
@@ -121,10 +145,15 @@ class Step:
         target = self.criterion.prepare_target(plan.output.shape, plan.output.dtype, given)
         if target is given:
             plan.target = (given.shape, given.dtype)
-        opt = self.optimizer
-        if opt.requires_closure:
+        if self.optimizer.requires_closure:
             return self._closure_step(lambda: self._run(plan, X, target), m)
-        J = self._run(plan, X, target)
+        return self._update(self._run(plan, X, target), m)
+
+    def _update(self, J: float, m: int) -> float:
+        """After backward: (sum over the ranks,) add the λ term to :math:`J`, step with ``m``."""
+        opt = self.optimizer
+        if self.reducer is not None:
+            J, m = self.reducer(J, m, self.criterion.scale, self._width())
         if opt.l2:
             J += l2_penalty(opt.params, opt.l2, m)
         opt.step(m=m)
@@ -155,6 +184,8 @@ class Step:
 
     def _closure_step(self, closure: Any, m: int) -> float:
         opt = self.optimizer
+        if self.reducer is not None:
+            closure, m = self._reduced(closure, m)
         penalty = l2_penalty(opt.params, opt.l2, m) if opt.l2 else 0.0
         first: list[tuple[float, Array]] = []
 
@@ -213,15 +244,49 @@ class Step:
 
             J = self._closure_step(closure, m)
         else:
-            J = self._plain_pass(X, Y, shapes)
-            if opt.l2:
-                J += l2_penalty(opt.params, opt.l2, m)
-            opt.step(m=m)
+            J = self._update(self._plain_pass(X, Y, shapes), m)
         if record and shapes is not None and len(shapes) == len(self._layers) + 1:
             self._plan = self._plans[self._key(X)] = build(
                 self._layers, self.criterion, shapes, X.dtype, self._zero
             )
         return J
+
+    # ----------------------------------------------------------------- data-parallel
+    def _width(self) -> int:
+        """:math:`K`, the outputs of the last forward (for a ``mean`` reduction's factor)."""
+        assert self.output is not None
+        return int(self.output.shape[-1])
+
+    def _reduced(self, closure: Any, m: int) -> tuple[Callable[[], float], int]:
+        """A closure that also sums over the ranks, and the global batch size it needs first."""
+        reducer = self.reducer
+        assert reducer is not None
+
+        def reduced() -> float:
+            J = closure()
+            return reducer(J, m, self.criterion.scale, self._width())[0]
+
+        return reduced, reducer.count(m)
+
+    def _empty(self, X: Array) -> float:
+        r"""This rank's share of the batch is empty: :math:`\Delta_r = 0`, the others' make the step."""
+        shape = self.model.output_shape(X.shape)
+        if shape is None and self.output is None:
+            raise ValueError(
+                f"compile_step: this rank's share of the batch is empty and"
+                f" {type(self.model).__name__} cannot tell its output shape"
+                " (Module.output_shape); use a batch_size of at least the world size"
+            )
+        width = shape[-1] if shape is not None else self.output.shape[-1]  # type: ignore[union-attr]
+        self.output = np.empty((0, width), dtype=X.dtype)
+
+        def nothing() -> float:
+            self.optimizer.zero_grad()
+            return 0.0
+
+        if self.optimizer.requires_closure:
+            return self._closure_step(nothing, 0)
+        return self._update(nothing(), 0)
 
     # ----------------------------------------------------------------- inspection
     @property
@@ -268,7 +333,12 @@ class Step:
 
 
 def compile_step(
-    model: Module, criterion: Loss, optimizer: Optimizer, *, engine: bool = True
+    model: Module,
+    criterion: Loss,
+    optimizer: Optimizer,
+    *,
+    engine: bool = True,
+    distributed: bool | Collectives = False,
 ) -> Step:
     r"""Return a :class:`Step`: ``J = step(X, Y)`` trains ``model`` on one batch.
 
@@ -276,6 +346,14 @@ def compile_step(
     ``criterion(out, Y)``, ``opt.zero_grad()``, ``model.backward(criterion.backward())``,
     ``opt.step(m=len(X))``) and returns :math:`J(\Theta)` with the λ term, in one call that
     the engine compiles for speed. ``engine=False`` runs exactly those five lines.
+
+    ``distributed=True`` (in a process group set up by
+    :func:`minitorch_bp.distributed.init`; or a
+    :class:`~minitorch_bp.distributed.Collectives`) makes ``(X, Y)`` this rank's share of a
+    global batch: between backward and the update one all-reduce sums the shares'
+    :math:`\Delta` (:class:`~minitorch_bp.distributed.GradientAllReduce`), the optimizer
+    steps with ``m`` = the global batch size, and ``J`` is the global batch's. A share may
+    be empty (``(0, n)``).
 
     Example:
         >>> from minitorch_bp import nn, optim, train
@@ -287,4 +365,4 @@ def compile_step(
         >>> round(losses[0], 4), round(losses[-1], 4)
         (0.7723, 0.0007)
     """
-    return Step(model, criterion, optimizer, engine=engine)
+    return Step(model, criterion, optimizer, engine=engine, distributed=distributed)

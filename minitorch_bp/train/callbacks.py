@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 class FitState:
     r"""What a callback sees: the objects being trained and the current epoch's values.
 
-    A callback sets ``stop = True`` to end training after this epoch.
+    A callback sets ``stop = True`` to end training after this epoch. ``rank`` is this
+    process's rank in a data-parallel ``fit(..., distributed=True)`` (0 otherwise): every
+    rank runs the callbacks with the same values, and only rank 0 should write files.
 
     Attributes:
         epoch: the current epoch (1-based; during the epoch too).
@@ -42,6 +44,7 @@ class FitState:
         step: the :class:`~minitorch_bp.train.Step` that trains each batch; in
             ``on_batch_end`` its ``output``, ``deltas`` and ``layer_outputs`` hold the
             batch's values (buffers the next batch overwrites: copy what you keep).
+        rank: the process's rank in a data-parallel run (0 otherwise).
     """
 
     model: Module
@@ -56,6 +59,7 @@ class FitState:
     batch_size: int = 0
     batch_loss: float = math.nan
     step: Step | None = None
+    rank: int = 0
 
 
 class Callback:
@@ -182,7 +186,8 @@ class ModelCheckpoint(Callback):
 
     The checkpoint's ``extra`` holds ``{"epoch": e, "loader": loader.state_dict(),
     "history": history.to_dict()}``, enough for :func:`~minitorch_bp.train.resume` to
-    continue training to the same weights as an uninterrupted run.
+    continue training to the same weights as an uninterrupted run. In a data-parallel
+    ``fit`` only rank 0 writes it; every rank resumes from the same file.
 
     Args:
         path: the file; ``"{epoch}"`` in it is replaced by the epoch number.
@@ -212,6 +217,8 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_epoch_end(self, state: FitState) -> None:
+        if state.rank != 0:  # data-parallel: one file, written by rank 0
+            return
         if self.save_best_only:
             value = _monitored(state, self.monitor, "ModelCheckpoint")
             if not (value < self.best if self.mode == "min" else value > self.best):

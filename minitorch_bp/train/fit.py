@@ -6,7 +6,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from numpy.typing import NDArray
 
@@ -19,6 +19,9 @@ from minitorch_bp.train.callbacks import FitState, as_callback
 from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
 from minitorch_bp.train.history import History
 from minitorch_bp.train.monitor import Monitor
+
+if TYPE_CHECKING:
+    from minitorch_bp.distributed.world import Collectives
 
 Array = NDArray[Any]
 KNOWN_METRICS = ("loss", "accuracy")
@@ -50,6 +53,7 @@ def fit(
     log_every: int = 1,
     engine: bool = True,
     report: str | Path | None = None,
+    distributed: bool | Collectives = False,
 ) -> History:
     r"""Train ``model`` for epochs ``initial_epoch + 1 .. epochs`` and return the :class:`History`.
 
@@ -89,6 +93,17 @@ def fit(
             path and matplotlib are checked before the first epoch; a
             :class:`~minitorch_bp.train.Monitor` is added unless one is among ``callbacks``.
 
+        distributed: ``True`` trains data-parallel in the process group of
+            :func:`minitorch_bp.distributed.init` (or a
+            :class:`~minitorch_bp.distributed.Collectives`): ``train_loader`` gives this
+            rank's share of each global batch (``DataLoader(..., rank=, world_size=)``),
+            each step sums the shares' :math:`\Delta` so the optimizer sees one process's
+            :math:`D`, the logged values are the whole epoch's (equal on every rank; the
+            same History is returned everywhere), ``val_data`` is evaluated in shares, a
+            stop on any rank stops all, and only rank 0 prints and writes checkpoints.
+            The ranks must start from the same state (checked; see
+            :mod:`minitorch_bp.distributed.training`).
+
     Callbacks:
         ``on_train_begin``; per batch ``on_batch_begin`` and ``on_batch_end`` (only for
         callbacks that use them, :meth:`~minitorch_bp.train.Callback.uses_batches`); per
@@ -127,7 +142,18 @@ def fit(
     history = History()
     state = FitState(model, criterion, optimizer, train_loader, history)
     l2 = optimizer.l2
-    step = compile_step(model, criterion, optimizer, engine=engine)
+    score: Any = evaluate
+    group = None
+    if distributed is not False:  # the data-parallel piece: minitorch_bp.distributed.training
+        from minitorch_bp.distributed.training import FitGroup, resolve
+
+        settings = {"epochs": epochs, "initial_epoch": initial_epoch, "metrics": metrics}
+        settings["val_data"] = val_data is not None
+        world = resolve(distributed)
+        group = FitGroup(world, model, criterion, optimizer, train_loader, settings)
+        state.rank, score = world.rank, group.evaluate
+        progress = progress and world.rank == 0  # one process prints
+    step = compile_step(model, criterion, optimizer, engine=engine, distributed=distributed)
     state.step = step
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
@@ -151,7 +177,7 @@ def fit(
                     cb.on_batch_begin(state)
             J = step(xb, yb)
             total += b * J
-            if "accuracy" in metrics and step.output is not None:
+            if "accuracy" in metrics and step.output is not None and b:
                 correct += b * accuracy(step.output, yb)
             seen += b
             if inner is not train_loader:
@@ -162,6 +188,9 @@ def fit(
                 state.batch_loss = J
                 for cb in batch_cbs:
                     cb.on_batch_end(state)
+        if group is not None:  # Σ_r b_r J = M J per batch: the epoch's sums over all ranks
+            total, correct, count = group.sums(total, correct, seen)
+            seen = round(count)
         logs: dict[str, float] = {}
         if "loss" in metrics:
             logs["loss"] = total / seen
@@ -169,7 +198,7 @@ def fit(
             logs["accuracy"] = correct / seen
         if val_data is not None:
             model.eval()
-            val = evaluate(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
+            val = score(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
             model.train()
             logs.update({f"val_{k}": v for k, v in val.items()})
         state.logs = logs
@@ -180,6 +209,8 @@ def fit(
         state.logs = row
         for cb in cbs:
             cb.on_epoch_end(state)
+        if group is not None:
+            state.stop = group.any(state.stop)
         if scheduler is not None:
             scheduler.step()
         if outer is not None and hasattr(outer, "set_postfix_str"):

@@ -184,3 +184,84 @@ def test_docs_page_examples() -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "data.md"
     result = doctest.testfile(str(page), module_relative=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ----------------------------------------------------------------- shares of a global batch
+@settings(max_examples=40, deadline=None)
+@given(
+    m=st.integers(1, 40),
+    batch_size=st.integers(1, 50),
+    world_size=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    shuffle=st.booleans(),
+)
+def test_ranks_share_each_global_batch_and_every_row_once(
+    m: int, batch_size: int, world_size: int, seed: int, shuffle: bool
+) -> None:
+    """The ranks' shares of batch k are disjoint, differ by at most one row, and are
+    exactly batch k of one process with the same seed; two epochs, same permutations."""
+    X, y = _data(m)
+    one = DataLoader(X, y, batch_size, shuffle=shuffle, seed=seed)
+    ranks = [
+        DataLoader(X, y, batch_size, shuffle=shuffle, seed=seed, rank=r, world_size=world_size)
+        for r in range(world_size)
+    ]
+    assert {len(loader) for loader in ranks} == {len(one)}
+    for _ in range(2):
+        shares = [list(loader) for loader in ranks]
+        for k, (_, yb) in enumerate(one):
+            parts = [shares[r][k][1] for r in range(world_size)]
+            np.testing.assert_array_equal(np.concatenate(parts), yb)
+            sizes = [len(p) for p in parts]
+            assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
+            for r in range(world_size):
+                np.testing.assert_array_equal(shares[r][k][0], X[shares[r][k][1]])
+
+
+def test_an_empty_share_keeps_the_columns() -> None:
+    X, y = _data(3)
+    batches = list(DataLoader(X, y, 1, shuffle=False, rank=1, world_size=2))
+    assert [xb.shape for xb, _ in batches] == [(0, 3)] * 3
+
+
+def test_unshuffled_shares_are_views() -> None:
+    X, y = _data(10)
+    for xb, _ in DataLoader(X, y, 4, shuffle=False, rank=1, world_size=3):
+        assert np.shares_memory(xb, X) or xb.size == 0
+
+
+def test_shuffled_ranks_need_one_seed() -> None:
+    X, y = _data(4)
+    with pytest.raises(ValueError, match=r"seed=None\) with world_size=2 and shuffle=True"):
+        DataLoader(X, y, 2, rank=0, world_size=2)
+    assert len(DataLoader(X, y, 2, shuffle=False, rank=1, world_size=2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("rank", "world_size", "message"),
+    [
+        (2, 2, r"DataLoader\(rank=2\) must be an integer in 0..1 \(world_size=2\)"),
+        (-1, 2, r"DataLoader\(rank=-1\)"),
+        (True, 2, r"DataLoader\(rank=True\)"),
+        (0, 0, r"DataLoader\(world_size=0\) must be a positive integer"),
+        (0, 1.0, r"DataLoader\(world_size=1.0\)"),
+    ],
+)
+def test_bad_rank_or_world_size(rank: object, world_size: object, message: str) -> None:
+    X, y = _data(4)
+    with pytest.raises(ValueError, match=message):
+        DataLoader(X, y, 2, seed=0, rank=rank, world_size=world_size)  # type: ignore[arg-type]
+
+
+def test_the_state_holds_no_rank_so_any_world_size_resumes_it() -> None:
+    X, y = _data(9)
+    two = [DataLoader(X, y, 4, seed=5, rank=r, world_size=2) for r in range(2)]
+    for loader in two:
+        list(loader)  # epoch 1 on both ranks
+    one = DataLoader(X, y, 4, seed=0)
+    one.load_state_dict(json.loads(json.dumps(two[0].state_dict())))
+    shares = [[yb.tolist() for _, yb in loader] for loader in two]
+    assert [a + b for a, b in zip(*shares)] == [yb.tolist() for _, yb in one]
+    assert repr(two[1]) == (
+        "DataLoader(dataset_size=9, batch_size=4, shuffle=True, rank=1, world_size=2)"
+    )
