@@ -217,8 +217,18 @@ def _extras_page(app: Any, docname: str, source: list[str]) -> None:
     for name in present:
         parts += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}"]
         moved = REEXPORTED.get(name, {})
-        if moved:
-            parts.append(f"   :exclude-members: {', '.join(sorted(moved))}")
+        # Re-exported constants lose their #: comment in automodule (it reads the comments
+        # of the module it documents only): each is documented on its own, the comment
+        # filled in by _fill_data_docstring.
+        module = importlib.import_module(name)
+        constants = [
+            attr
+            for attr in getattr(module, "__all__", [])
+            if not (callable(value := getattr(module, attr)) or inspect.ismodule(value))
+        ]
+        if moved or constants:
+            parts.append(f"   :exclude-members: {', '.join(sorted([*moved, *constants]))}")
+        parts += [line for attr in constants for line in ("", f".. autodata:: {name}.{attr}")]
         parts += ["```", ""]
         for attr, home in sorted(moved.items()):
             obj = getattr(importlib.import_module(home), attr)
