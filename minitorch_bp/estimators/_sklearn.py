@@ -8,10 +8,13 @@ or filters ``sklearn.exceptions.ConvergenceWarning`` has imported that module.
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from functools import cache
 from typing import Any
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -62,9 +65,16 @@ def not_fitted(estimator: Any, method: str) -> NotFittedError:
     return error
 
 
-def warn(category: type[Warning], message: str, stacklevel: int = 3) -> None:
-    """Issue ``message`` as ``category`` (scikit-learn's too when loaded)."""
-    warnings.warn(message, compatible(category), stacklevel=stacklevel)
+def warn(category: type[Warning], message: str) -> None:
+    """Issue ``message`` as ``category`` (scikit-learn's too when loaded), at the caller's line.
+
+    The line shown is the first one outside this package (the user's ``fit(...)``), however
+    deep inside the estimator the warning is raised.
+    """
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the frame that called warn()
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, compatible(category), stacklevel=level)
 
 
 def tags(kind: str, *, multi_output: bool, multi_label: bool, allow_nan: bool) -> Any:

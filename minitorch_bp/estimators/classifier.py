@@ -98,9 +98,14 @@ class MLPClassifier(BaseMLP):
         loss_curve_: :math:`J(\Theta)` of each epoch (the mean over its batches, each
             before its update); ``loss_`` the last one, ``best_loss_`` the smallest.
         n_iter_: the epochs of the last ``fit``; ``t_`` the rows seen in training.
-        n_features_in_, feature_names_in_ (named columns only), n_outputs_, n_layers_,
-        validation_scores_, best_validation_score_ (with ``early_stopping``),
-        coefs_, intercepts_ (scikit-learn's layout of the weights: views).
+        n_features_in_: the number of feature columns.
+        feature_names_in_: their names, when ``X`` was a data frame with text column names.
+        n_outputs_: the network's outputs; ``n_layers_`` its layers, input and output
+            included (scikit-learn's count).
+        validation_scores_: with ``early_stopping``, the held-out accuracy after each
+            epoch; ``best_validation_score_`` the best.
+        coefs_: scikit-learn's layout of the weights, ``coefs_[i]`` of shape ``(in, out)``
+            (views of the layers' ``weight.T``); ``intercepts_`` the biases.
 
     Initialisation:
         The notes' :math:`U(-\epsilon, \epsilon)`, :math:`\epsilon = \sqrt 6/\sqrt{s_l + s_{l+1}}`

@@ -31,12 +31,10 @@ class MLPRegressor(BaseMLP):
     :meth:`predict` answers in the target's own units and ``loss_curve_`` is in the
     scaled units.
 
+    The arguments are those of :class:`MLPClassifier` (``early_stopping`` scores the
+    held-out rows by R²), except two:
+
     Args:
-        hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
-            learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
-            warm_start, momentum, nesterovs_momentum, early_stopping (the validation score
-            is R²), validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change,
-            max_fun, na, engine: as in :class:`MLPClassifier`.
         output: ``"auto"`` / ``"identity"`` or ``"sigmoid"``.
         standardize: standardise the features and the target on the training rows
             (with ``output="sigmoid"`` the target is min–max scaled instead, and without
@@ -49,11 +47,13 @@ class MLPRegressor(BaseMLP):
     Attributes:
         target_scaler_: the :class:`~minitorch_bp.data.Standardizer` or
             :class:`~minitorch_bp.data.MinMax` of the target, or ``None``.
-        preprocessing_, model_ (from standardised rows to the scaled target),
-        out_activation_ (``"identity"`` or ``"logistic"``), loss_curve_, loss_,
-        best_loss_, n_iter_, t_, n_features_in_, feature_names_in_, n_outputs_,
-        n_layers_, validation_scores_, best_validation_score_, coefs_, intercepts_:
-        as in :class:`MLPClassifier`.
+        model_: the trained network, from standardised rows to the scaled target.
+        out_activation_: ``"identity"`` or ``"logistic"``.
+
+    The other fitted attributes are :class:`MLPClassifier`'s: ``preprocessing_``,
+    ``loss_curve_``, ``loss_``, ``best_loss_``, ``n_iter_``, ``t_``, ``n_features_in_``,
+    ``feature_names_in_``, ``n_outputs_``, ``n_layers_``, ``validation_scores_``,
+    ``best_validation_score_``, ``coefs_`` and ``intercepts_``.
 
     Example:
         >>> from minitorch_bp.estimators import MLPRegressor

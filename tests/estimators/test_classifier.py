@@ -272,8 +272,9 @@ def test_stopping_follows_sklearns_rule() -> None:
     with pytest.warns(
         ConvergenceWarning,
         match=r"max_iter=3 reached and the stochastic optimizer has not converged",
-    ):
+    ) as caught:
         MLPClassifier((10,), max_iter=3, random_state=0).fit(X, y)
+    assert caught[0].filename == __file__  # the user's fit line, not the estimator's insides
 
 
 def test_early_stopping_keeps_the_best_validation_epoch() -> None:
