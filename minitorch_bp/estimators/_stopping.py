@@ -124,5 +124,9 @@ class SklearnRule(Callback):
             state.stop = True
 
     def on_train_end(self, state: FitState) -> None:
+        self.restore_best(state.model)
+
+    def restore_best(self, model: Any) -> None:
+        """With early stopping, load the best epoch's weights (at the end, or after an interrupt)."""
         if self._best_weights is not None:
-            state.model.load_state_dict(self._best_weights)
+            model.load_state_dict(self._best_weights)

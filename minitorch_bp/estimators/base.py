@@ -190,7 +190,13 @@ class BaseMLP(Params):
                 raise ValueError(f"{who}: every row of X has a missing value; na='drop' left none")
             Xa, targets = Xa[complete], targets[complete]
         if fresh:
-            self._start(Xa, names, targets, classes, s, who)
+            before = dict(vars(self))
+            try:
+                self._start(Xa, names, targets, classes, s, who)
+            except BaseException:  # a refused refit leaves the last fit as it was
+                vars(self).clear()
+                vars(self).update(before)
+                raise
         Xn = self.preprocessing_.transform(Xa, who)
         self._train(Xn, self._network_targets(targets, who), s, incremental, who)
 
@@ -243,19 +249,30 @@ class BaseMLP(Params):
             stop=not incremental,
         )
         loader = DataLoader(X, T, batch, shuffle=s.shuffle and batch < m, seed=self._rng)
-        train_fit(
-            self.model_,
-            self._criterion(),
-            self._optimizer,
-            loader,
-            epochs=1 if incremental else s.max_iter,
-            metrics=("loss", "accuracy")
-            if s.verbose and self._estimator_type == "classifier"
-            else ("loss",),
-            callbacks=[rule],
-            progress=s.verbose,
-            engine=s.engine,
-        )
+        try:
+            train_fit(
+                self.model_,
+                self._criterion(),
+                self._optimizer,
+                loader,
+                epochs=1 if incremental else s.max_iter,
+                metrics=("loss", "accuracy")
+                if s.verbose and self._estimator_type == "classifier"
+                else ("loss",),
+                callbacks=[rule],
+                progress=s.verbose,
+                engine=s.engine,
+            )
+        except KeyboardInterrupt:
+            # As scikit-learn: Ctrl-C ends training; the weights are those after the last
+            # batch that ran, and the record stops at the last complete epoch.
+            rule.restore_best(self.model_)
+            _sklearn.warn(
+                UserWarning,
+                f"{who}: training interrupted after {rule.epochs} epochs; the estimator keeps"
+                " the weights of the last batch that ran",
+            )
+            rule.converged = True  # no ConvergenceWarning on top
         self.model_.eval()
         self._record(rule, s, incremental, who)
 

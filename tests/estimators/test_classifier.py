@@ -371,3 +371,35 @@ def test_predictions_equal_train_predict_on_the_preprocessed_rows() -> None:
     clf = _quiet(MLPClassifier((10,), max_iter=30, random_state=0), X, y)
     codes = train.predict(clf.model_, clf.preprocessing_.transform(X))
     assert (clf.classes_[codes] == clf.predict(X)).all()
+
+
+def test_a_refused_refit_leaves_the_fitted_estimator_as_it_was() -> None:
+    X, y = _three_classes()
+    clf = _quiet(MLPClassifier((6,), max_iter=5, random_state=0), X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="one class only"):
+        clf.fit(X, np.full(len(X), "setosa"))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert clf.classes_.tolist() == NAMES.tolist() and len(clf.loss_curve_) == 5
+
+
+def test_ctrl_c_keeps_the_model_trained_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As scikit-learn: a KeyboardInterrupt during fit stops it with a warning; the
+    # estimator is fitted with the weights after the last batch that ran.
+    from minitorch_bp.estimators import _stopping
+
+    X, y = _three_classes()
+    epochs_before_stop = 3
+    original = _stopping.SklearnRule.on_epoch_end
+
+    def interrupt(self: Any, state: Any) -> None:
+        original(self, state)
+        if self.epochs == epochs_before_stop:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_stopping.SklearnRule, "on_epoch_end", interrupt)
+    clf = MLPClassifier((6,), max_iter=50, random_state=0)
+    with pytest.warns(UserWarning, match="training interrupted after 3 epochs"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    assert clf.predict(X).shape == (150,)
