@@ -217,19 +217,12 @@ def _extras_page(app: Any, docname: str, source: list[str]) -> None:
     for name in present:
         parts += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}"]
         moved = REEXPORTED.get(name, {})
-        # Re-exported constants lose their #: comment in automodule (it reads the comments
-        # of the module it documents only): each is documented on its own, the comment
-        # filled in by _fill_data_docstring.
-        module = importlib.import_module(name)
-        constants = [
-            attr
-            for attr in getattr(module, "__all__", [])
-            if not (callable(value := getattr(module, attr)) or inspect.ismodule(value))
-        ]
+        # Re-exported constants lose their ``#:`` comment in automodule (see datasets.md):
+        # each gets an autodata of its own, which _fill_data_docstring completes.
+        constants = _constants(name)
         if moved or constants:
-            parts.append(f"   :exclude-members: {', '.join(sorted([*moved, *constants]))}")
-        parts += [line for attr in constants for line in ("", f".. autodata:: {name}.{attr}")]
-        parts += ["```", ""]
+            parts.append(f"   :exclude-members: {', '.join(sorted({*moved, *constants}))}")
+        parts += ["", *(f".. autodata:: {name}.{c}" for c in constants), "```", ""]
         for attr, home in sorted(moved.items()):
             obj = getattr(importlib.import_module(home), attr)
             role = "class" if inspect.isclass(obj) else "func"
@@ -241,6 +234,16 @@ def _extras_page(app: Any, docname: str, source: list[str]) -> None:
     if not present:
         parts.append("No training, checkpoint or interoperability module is installed.")
     source[0] = "\n".join(parts) + "\n"
+
+
+def _constants(modname: str) -> list[str]:
+    """The names in ``modname.__all__`` that are data: neither classes, functions nor modules."""
+    module = importlib.import_module(modname)
+    return [
+        n
+        for n in getattr(module, "__all__", [])
+        if not (callable(getattr(module, n, None)) or inspect.ismodule(getattr(module, n, None)))
+    ]
 
 
 def _public_names() -> dict[str, list[str]]:
@@ -313,6 +316,7 @@ API_MODULES = [
     "minitorch_bp.optim",
     "minitorch_bp.engine",
     "minitorch_bp.data",
+    "minitorch_bp.estimators",
     "minitorch_bp.datasets",
     "minitorch_bp.gradcheck",
     "minitorch_bp.diagnosis",

@@ -20,6 +20,7 @@ import pytest
 
 from minitorch_bp import cli, distributed, explain, gradcheck, io, nn, optim, train, utils
 from minitorch_bp.data import DataLoader, one_hot, train_test_split
+from minitorch_bp.estimators import MLPClassifier, MLPRegressor, NotFittedError
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -135,6 +136,15 @@ def _cli(*argv: str, one_line: bool = True) -> None:
     lines = text.strip().splitlines()
     assert not one_line or len(lines) == 1, lines
     raise CliExitError(f"exit {code}: {lines[-1]}")
+
+
+ESTIMATOR_X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.2, 0.9]])
+
+
+def _classifier() -> MLPClassifier:
+    return MLPClassifier((2,), solver="lbfgs", random_state=0).fit(
+        ESTIMATOR_X, ["cat", "dog", "cat", "dog"]
+    )
 
 
 ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
@@ -554,6 +564,66 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         lambda: train.Monitor(every=0),
         ValueError,
         r"Monitor: every=0 must be None or an integer >= 1",
+    ),
+    "csv-missing": (
+        lambda: io.read_csv(_file("d.csv", "a,b,y\n1,NA,0\n"), "y"),
+        ValueError,
+        r"d.csv: row 2, column 'b': missing value \('NA'\); pass na='drop' \(leave such rows"
+        r" out\) or na='keep' \(NaN, for an estimator's na='mean'\)",
+    ),
+    "csv-duplicate-column": (
+        lambda: io.read_csv(_file("d.csv", "a,a,y\n1,2,0\n"), "y"),
+        ValueError,
+        r"d.csv: the header names column 'a' twice \(columns 1 and 2\); column names must be"
+        r" unique",
+    ),
+    "csv-unknown-column": (
+        lambda: io.read_csv(_file("d.csv", "id,a,y\nA,1,0\n"), "y", drop=["ID"]),
+        ValueError,
+        r"d.csv: no column 'ID' \(drop\); the columns are \['id', 'a', 'y'\]",
+    ),
+    "csv-decimal-comma": (
+        lambda: io.read_csv(_file("d.csv", "a;y\n1,5;0\n"), "y"),
+        ValueError,
+        r"d.csv: row 2, column 'a': '1,5' is not a number; if ',' is the decimal mark, pass"
+        r" decimal=','",
+    ),
+    "estimator-unseen-label": (
+        lambda: _classifier().score(ESTIMATOR_X, ["cat", "dog", "cat", "emu"]),
+        ValueError,
+        r"MLPClassifier.score: y has 1 label\(s\) not seen in fit: 'emu'; the classes are"
+        r" 'cat', 'dog'",
+    ),
+    "estimator-missing": (
+        lambda: MLPClassifier().fit(np.array([[1.0, np.nan], [0.0, 1.0]]), [0, 1]),
+        ValueError,
+        r"MLPClassifier.fit: X has a missing value \(NaN\) in row 0, column 1; 1 missing in"
+        r" all. Fill it in, or pass na='drop' \(leave such rows out\) or na='mean' \(use the"
+        r" column's training mean\)",
+    ),
+    "estimator-continuous": (
+        lambda: MLPClassifier().fit(ESTIMATOR_X, [0.5, 1.5, 2.5, 3.5]),
+        ValueError,
+        r"MLPClassifier.fit: Unknown label type: continuous. y holds non-integer values such"
+        r" as 0.5 \(index 0\); class labels are text, booleans or integers \(for a numeric"
+        r" target use MLPRegressor\)",
+    ),
+    "estimator-columns": (
+        lambda: _classifier().predict(ESTIMATOR_X[:, :1]),
+        ValueError,
+        r"MLPClassifier.predict: X has 1 features, but MLPClassifier is expecting 2 features"
+        r" as input",
+    ),
+    "estimator-not-fitted": (
+        lambda: MLPRegressor().predict(ESTIMATOR_X),
+        NotFittedError,
+        r"This MLPRegressor instance is not fitted yet; call fit \(or partial_fit\) before"
+        r" predict, or load a fitted one with MLPRegressor.load\(path\)",
+    ),
+    "estimator-parameter": (
+        lambda: MLPClassifier(solver="newton").fit(ESTIMATOR_X, ["cat", "dog", "cat", "dog"]),
+        ValueError,
+        r"MLPClassifier.fit: solver='newton' must be one of \('sgd', 'adam', 'lbfgs'\)",
     ),
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Standardizer", "scale_by_max", "standardize"]
+__all__ = ["MinMax", "Standardizer", "min_max_scale", "scale_by_max", "standardize"]
 
 
 def _float_matrix(X: ArrayLike, where: str) -> NDArray[np.floating[Any]]:
@@ -43,12 +43,49 @@ def _column_stat(
     return out
 
 
+class _ShiftScale:
+    """``(X - shift) / scale`` per column and its inverse; the subclasses name the two."""
+
+    def _shift(self) -> NDArray[np.floating[Any]]:
+        raise NotImplementedError
+
+    def _scale(self) -> NDArray[np.floating[Any]]:
+        raise NotImplementedError
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns the statistics were fitted on."""
+        return int(self._shift().shape[0])
+
+    def transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
+        """Return the scaled ``X``, in ``X``'s float dtype (integers become float64)."""
+        who = f"{type(self).__name__}.transform"
+        arr = _float_matrix(X, who)
+        self._check_width(arr, who)
+        return (arr - self._shift().astype(arr.dtype)) / self._scale().astype(arr.dtype)
+
+    def inverse_transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
+        """Undo :meth:`transform`."""
+        who = f"{type(self).__name__}.inverse_transform"
+        arr = _float_matrix(X, who)
+        self._check_width(arr, who)
+        return arr * self._scale().astype(arr.dtype) + self._shift().astype(arr.dtype)
+
+    def _check_width(self, arr: NDArray[Any], where: str) -> None:
+        if arr.shape[1] != self.n_features:
+            raise ValueError(
+                f"{where}(X) has {arr.shape[1]} columns; the statistics were fitted on "
+                f"{self.n_features}"
+            )
+
+
 @dataclass(frozen=True)
-class Standardizer:
+class Standardizer(_ShiftScale):
     """Per-column mean and standard deviation fitted on a training set.
 
     Produced by :func:`standardize`; apply it to further data with
-    :meth:`transform` or ``standardize(X, stats)``. A column that is constant in the
+    :meth:`transform` (``(X - mean) / std``) or ``standardize(X, stats)``, undo it with
+    :meth:`inverse_transform` (``X * std + mean``). A column that is constant in the
     fitting data has ``std`` set to 1, so it maps to 0 instead of dividing by zero.
 
     Attributes:
@@ -67,29 +104,45 @@ class Standardizer:
         if np.any(self.std <= 0):
             raise ValueError(f"Standardizer(std={self.std}) must be positive")
 
-    @property
-    def n_features(self) -> int:
-        """Number of columns the statistics were fitted on."""
-        return int(self.mean.shape[0])
+    def _shift(self) -> NDArray[np.floating[Any]]:
+        return self.mean
 
-    def transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
-        """Return ``(X - mean) / std``, in ``X``'s float dtype (integers become float64)."""
-        arr = _float_matrix(X, "Standardizer.transform")
-        self._check_width(arr, "Standardizer.transform")
-        return (arr - self.mean.astype(arr.dtype)) / self.std.astype(arr.dtype)
+    def _scale(self) -> NDArray[np.floating[Any]]:
+        return self.std
 
-    def inverse_transform(self, X: ArrayLike) -> NDArray[np.floating[Any]]:
-        """Undo :meth:`transform`: return ``X * std + mean``."""
-        arr = _float_matrix(X, "Standardizer.inverse_transform")
-        self._check_width(arr, "Standardizer.inverse_transform")
-        return arr * self.std.astype(arr.dtype) + self.mean.astype(arr.dtype)
 
-    def _check_width(self, arr: NDArray[Any], where: str) -> None:
-        if arr.shape[1] != self.n_features:
+@dataclass(frozen=True)
+class MinMax(_ShiftScale):
+    """Per-column minimum and maximum fitted on a training set: ``[min, max]`` maps to ``[0, 1]``.
+
+    Produced by :func:`min_max_scale`. :meth:`transform` is ``(X - minimum) / (maximum -
+    minimum)``, :meth:`inverse_transform` its inverse. A constant column (``maximum ==
+    minimum``) is divided by 1, so it maps to 0. This is the range a sigmoid output unit
+    can reach, as the notes' regression example needs (its targets are scaled into
+    :math:`[0, 1]`).
+
+    Attributes:
+        minimum, maximum: shape ``(n_features,)`` (read-only), ``maximum >= minimum``.
+    """
+
+    minimum: NDArray[np.floating[Any]]
+    maximum: NDArray[np.floating[Any]]
+
+    def __post_init__(self) -> None:
+        n = np.shape(self.minimum)[0] if np.ndim(self.minimum) == 1 else -1
+        object.__setattr__(self, "minimum", _column_stat(self.minimum, n, "MinMax", "minimum"))
+        object.__setattr__(self, "maximum", _column_stat(self.maximum, n, "MinMax", "maximum"))
+        if np.any(self.maximum < self.minimum):
             raise ValueError(
-                f"{where}(X) has {arr.shape[1]} columns; the statistics were fitted on "
-                f"{self.n_features}"
+                f"MinMax(minimum={self.minimum}, maximum={self.maximum}): maximum < minimum"
             )
+
+    def _shift(self) -> NDArray[np.floating[Any]]:
+        return self.minimum
+
+    def _scale(self) -> NDArray[np.floating[Any]]:
+        span = self.maximum - self.minimum
+        return np.where(span > 0, span, 1.0).astype(span.dtype)
 
 
 def standardize(
@@ -199,3 +252,50 @@ def scale_by_max(
         if np.any(divisors <= 0):
             raise ValueError(f"scale_by_max(maxima={divisors}) must be positive")
     return arr / divisors.astype(arr.dtype), divisors
+
+
+def min_max_scale(
+    X: ArrayLike, stats: MinMax | None = None
+) -> tuple[NDArray[np.floating[Any]], MinMax]:
+    """Map each column of ``X`` from its training range ``[min, max]`` onto ``[0, 1]``.
+
+    Fit on the training set and pass the returned statistics for further data: values
+    outside the training range land outside ``[0, 1]``. Constant columns map to 0.
+
+    Args:
+        X: 2-D array with rows as examples.
+        stats: statistics from an earlier call; ``None`` fits them on ``X``.
+
+    Returns:
+        ``(X_scaled, stats)``: the scaled array (float32 input stays float32, integer
+        input becomes float64) and the :class:`MinMax` used.
+
+    Shape:
+        - X, X_scaled: ``(m, n_features)``
+        - stats.minimum, stats.maximum: ``(n_features,)``
+
+    Raises:
+        ValueError: ``X`` not 2-D, not numeric, with NaN/inf, empty when fitting, or
+            with a column count that does not match ``stats``.
+
+    Example::
+
+        >>> import numpy as np
+        >>> y_s, stats = min_max_scale(np.array([[75.0], [82.0], [93.0]]))
+        >>> print(y_s.ravel().round(4), stats.minimum, stats.maximum)
+        [0.     0.3889 1.    ] [75.] [93.]
+        >>> print(stats.inverse_transform([[0.5]]))
+        [[84.]]
+    """
+    arr = _float_matrix(X, "min_max_scale")
+    if stats is None:
+        if arr.shape[0] == 0:
+            raise ValueError(
+                f"min_max_scale(X) cannot fit statistics on 0 rows (shape {arr.shape})"
+            )
+        stats = MinMax(minimum=arr.min(axis=0), maximum=arr.max(axis=0))
+    elif not isinstance(stats, MinMax):
+        raise ValueError(
+            f"min_max_scale(stats=...) must be a MinMax or None, got {type(stats).__name__}"
+        )
+    return stats.transform(arr), stats

@@ -91,7 +91,7 @@ def csv_problem(path: str | Path, target: str, seed: int) -> Problem:
     """
     from minitorch_bp.io import read_csv
 
-    X, y, features = read_csv(path, target)
+    X, y, features = read_csv(path, target, target_kind="number")
     values = np.unique(y)
     name = Path(path).name
     if np.all(values == np.round(values)) and len(values) <= 20:

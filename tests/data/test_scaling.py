@@ -106,3 +106,22 @@ def test_scale_by_max_errors() -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(scaling_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_min_max_maps_the_training_range_onto_zero_one() -> None:
+    from minitorch_bp.data import MinMax, min_max_scale
+
+    y = np.array([[75.0, 1.0], [82.0, 1.0], [93.0, 1.0]])
+    ys, stats = min_max_scale(y)
+    np.testing.assert_allclose(ys[:, 0], [0.0, 7 / 18, 1.0])
+    np.testing.assert_array_equal(ys[:, 1], [0.0, 0.0, 0.0])  # constant: divided by 1
+    np.testing.assert_allclose(stats.inverse_transform(ys), y)
+    out, same = min_max_scale(np.array([[111.0, 2.0]]), stats)
+    assert same is stats
+    np.testing.assert_allclose(out, [[2.0, 1.0]])  # outside the training range: outside [0, 1]
+    with pytest.raises(ValueError, match="maximum < minimum"):
+        MinMax(np.array([1.0]), np.array([0.0]))
+    with pytest.raises(ValueError, match=r"has 1 columns; the statistics were fitted on 2"):
+        stats.transform(np.ones((1, 1)))
+    with pytest.raises(ValueError, match="must be a MinMax or None"):
+        min_max_scale(y, stats=object())  # type: ignore[arg-type]
