@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch, as_grad
+from minitorch_bp._validation import as_examples, as_grad
 from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
 
@@ -33,7 +33,7 @@ class Dropout(Module):
             float64 model with the same seed drop the same units.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Caches:
         The scaled mask :math:`r / (1 - p)` (or nothing when it acts as the identity).
@@ -97,7 +97,7 @@ class Dropout(Module):
         return tuple(input_shape)
 
     def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Dropout")
+        z = as_examples(x, "Dropout")
         self._shape, self._dtype = z.shape, z.dtype
         if not self.training or self.p == 0.0:
             self._mask = None

@@ -10,9 +10,9 @@ from numpy.typing import DTypeLike, NDArray
 from minitorch_bp._validation import (
     as_batch,
     as_grad,
-    check_finite,
     check_float_dtype,
     check_positive_int,
+    diagnose_non_finite,
     finite_sum_of_squares,
 )
 from minitorch_bp.nn import functional as F
@@ -166,15 +166,7 @@ class Linear(Module):
         return x
 
     def _diagnose_non_finite(self, x: Array, z: Array) -> None:
-        if np.isfinite(z).all():
-            return
-        check_finite(x, repr(self))
-        for name, p in self._parameters.items():
-            check_finite(p.data, repr(self), name)
-        raise FloatingPointError(
-            f"{self!r} produced inf from finite inputs and parameters (overflow);"
-            " scale the inputs or lower the learning rate"
-        )
+        diagnose_non_finite(repr(self), x, self._parameters, z)
 
     def _cached_input(self, grad_output: Any) -> tuple[Array, Array]:
         x = self._input
