@@ -172,6 +172,15 @@ def as_spatial(x: Any, who: str, layout: str, name: str = "input") -> Array:
     return arr
 
 
+def check_input_dtype(x: Array, dtype: np.dtype[Any], who: str) -> None:
+    """Refuse an input whose float dtype is not the layer's, saying how to convert either."""
+    if x.dtype != dtype:
+        raise ValueError(
+            f"{who} has dtype {dtype} but got {x.dtype} input; convert the input"
+            f" (x.astype(np.{dtype})) or build the layer with dtype=np.{x.dtype}"
+        )
+
+
 def diagnose_non_finite(who: str, x: Array, params: dict[str, Any], out: Array) -> None:
     """Explain an output with NaN or inf: name the first bad value of ``x`` or a parameter.
 

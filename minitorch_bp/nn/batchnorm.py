@@ -18,6 +18,7 @@ from minitorch_bp._validation import (
     as_spatial,
     check_finite_number,
     check_float_dtype,
+    check_input_dtype,
     check_positive,
     check_positive_int,
 )
@@ -26,6 +27,22 @@ from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
+
+
+def standardised_input_grad(
+    g_hat: Array, x_hat: Array, inv_std: Array, axes: tuple[int, ...]
+) -> Array:
+    r"""δ for the input of :math:`\hat x = (x - \mu)/\hat\sigma` with :math:`\mu, \sigma` over ``axes``.
+
+    The three terms: :math:`\hat\delta` itself, minus its mean (:math:`\mu` moves with every
+    :math:`x`), minus :math:`\hat x` times the mean of :math:`\hat\delta\hat x` (:math:`\sigma`
+    moves with every :math:`x`), all over :math:`\hat\sigma`. Batch and layer normalisation
+    differ only in ``axes``.
+    """
+    dx: Array = g_hat - np.mean(g_hat, axis=axes, keepdims=True)
+    dx -= x_hat * np.mean(g_hat * x_hat, axis=axes, keepdims=True)
+    dx *= inv_std
+    return dx
 
 
 class _BatchNorm(Module):
@@ -105,11 +122,7 @@ class _BatchNorm(Module):
                 f"{self!r} got input with {x.shape[1]} channels (shape {x.shape}); expected"
                 f" num_features={self.num_features} on the axis after the examples"
             )
-        if x.dtype != self._dtype:
-            raise ValueError(
-                f"{self!r} has dtype {self._dtype} but got {x.dtype} input; convert the input"
-                f" or build the layer with dtype=np.{x.dtype}"
-            )
+        check_input_dtype(x, self._dtype, repr(self))
         return x
 
     def _shape(self, x: Array) -> tuple[tuple[int, ...], tuple[int, ...], int]:
@@ -182,14 +195,7 @@ class _BatchNorm(Module):
         if not use_batch:
             out: Array = g_hat * inv_std
             return out
-        # The three terms: δ itself, minus its mean (μ moves with every x), minus x̂ times
-        # the mean of δ·x̂ (σ moves with every x).
-        mean_g = np.mean(g_hat, axis=axes).reshape(per_channel)
-        mean_gx = np.mean(g_hat * x_hat, axis=axes).reshape(per_channel)
-        dx: Array = g_hat - mean_g
-        dx -= x_hat * mean_gx
-        dx *= inv_std
-        return dx
+        return standardised_input_grad(g_hat, x_hat, inv_std, axes)
 
     # ----------------------------------------------------------------- export
     def config(self) -> dict[str, Any]:

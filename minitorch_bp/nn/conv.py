@@ -16,6 +16,7 @@ from minitorch_bp._validation import (
     as_grad,
     as_spatial,
     check_float_dtype,
+    check_input_dtype,
     check_positive_int,
     diagnose_non_finite,
     finite_sum_of_squares,
@@ -136,11 +137,7 @@ class _ConvNd(Module):
                 f"{self!r} got input with {x.shape[1]} channels (shape {x.shape}); expected"
                 f" {self.in_channels}, the axis after the examples: {self.layout}"
             )
-        if x.dtype != w.dtype:
-            raise ValueError(
-                f"{self!r} has dtype {w.dtype} but got {x.dtype} input; convert the input"
-                f" (x.astype(np.{w.dtype})) or build the layer with dtype=np.{x.dtype}"
-            )
+        check_input_dtype(x, w.dtype, repr(self))
         if min(self._out(x.shape[2:])) < 1:
             extent = tuple(
                 d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation, strict=True)
@@ -387,8 +384,9 @@ class Conv1d(_ConvNd):
     :math:`\partial J/\partial a_{t,c,h} = \sum_{o,u} W_{o,c,k-1-u}\,\tilde\delta_{t,o,h + u d}`.
 
     Args:
-        in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-        padding_mode, dtype, rng: as for :class:`Conv2d`, with one value per argument.
+        in_channels, out_channels, kernel_size, stride, padding, dilation: as for
+            :class:`Conv2d`, with one value for the one spatial axis.
+        groups, bias, padding_mode, dtype, rng: as for :class:`Conv2d`.
 
     Shape:
         - Input: :math:`(m, C_\text{in}, L)`, one example per row (the first axis).

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from minitorch_bp._validation import as_examples, as_grad, check_float_dtype, check_positive
+from minitorch_bp._validation import (
+    as_examples,
+    as_grad,
+    check_float_dtype,
+    check_input_dtype,
+    check_positive,
+)
+from minitorch_bp.nn.batchnorm import standardised_input_grad
 from minitorch_bp.nn.export import OnnxGraph, reduce_mean
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
@@ -111,11 +118,7 @@ class LayerNorm(Module):
                 f"{self!r} got input of shape {x.shape}; its last dimensions must be"
                 f" normalized_shape={self.normalized_shape}, after at least the examples' axis"
             )
-        if x.dtype != self._dtype:
-            raise ValueError(
-                f"{self!r} has dtype {self._dtype} but got {x.dtype} input; convert the input"
-                f" or build the layer with dtype=np.{x.dtype}"
-            )
+        check_input_dtype(x, self._dtype, repr(self))
         axes = self._axes()
         centred = x - x.mean(axis=axes, keepdims=True)
         var = np.mean(centred * centred, axis=axes, keepdims=True)
@@ -144,11 +147,7 @@ class LayerNorm(Module):
                 bias_grad = self.bias.grad
                 bias_grad += np.sum(g, axis=batch_axes)
             g_hat = g * self.weight.data
-        axes = self._axes()
-        dx: Array = g_hat - np.mean(g_hat, axis=axes, keepdims=True)
-        dx -= x_hat * np.mean(g_hat * x_hat, axis=axes, keepdims=True)
-        dx *= inv_std
-        return dx
+        return standardised_input_grad(g_hat, x_hat, inv_std, self._axes())
 
     def config(self) -> dict[str, Any]:
         return {

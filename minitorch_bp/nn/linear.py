@@ -11,6 +11,7 @@ from minitorch_bp._validation import (
     as_batch,
     as_grad,
     check_float_dtype,
+    check_input_dtype,
     check_positive_int,
     diagnose_non_finite,
     finite_sum_of_squares,
@@ -158,11 +159,7 @@ class Linear(Module):
                 f"{self!r} got input with {x.shape[1]} columns (shape {x.shape});"
                 f" expected (m, {self.in_features}): rows are examples"
             )
-        if x.dtype != w.dtype:
-            raise ValueError(
-                f"{self!r} has dtype {w.dtype} but got {x.dtype} input; convert the input"
-                f" (x.astype(np.{w.dtype})) or build the layer with dtype=np.{x.dtype}"
-            )
+        check_input_dtype(x, w.dtype, repr(self))
         return x
 
     def _diagnose_non_finite(self, x: Array, z: Array) -> None:

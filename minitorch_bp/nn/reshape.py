@@ -36,7 +36,34 @@ def _static(graph: OnnxGraph, x: str, who: object) -> tuple[int | None, ...]:
     return shape
 
 
-class Flatten(Module):
+class _Reshape(Module):
+    """What ``Flatten`` and ``Unflatten`` share: the forward and backward of a reshape."""
+
+    abstract = True
+    _input_shape: tuple[int, ...] | None
+
+    def _refuse(self, shape: tuple[int, ...]) -> ValueError:
+        """The error for an input of ``shape`` the reshape does not fit."""
+        raise NotImplementedError
+
+    def forward(self, x: Array) -> Array:
+        x = as_examples(x, type(self).__name__)
+        shape = self.output_shape(x.shape)
+        if shape is None:
+            raise self._refuse(x.shape)
+        self._input_shape = x.shape
+        return _own(x.reshape(shape), x)
+
+    def backward(self, grad_output: Array) -> Array:
+        if self._input_shape is None:
+            raise RuntimeError(f"{type(self).__name__}: backward called before forward")
+        out = self.output_shape(self._input_shape)
+        assert out is not None
+        g = as_grad(grad_output, out, type(self).__name__)
+        return _own(g.reshape(self._input_shape), g)
+
+
+class Flatten(_Reshape):
     r"""Joins the dimensions ``start_dim`` … ``end_dim`` into one, PyTorch's ``Flatten``.
 
     The default turns an ``(m, C, H, W)`` batch into the ``(m, C·H·W)`` rows a ``Linear``
@@ -85,24 +112,11 @@ class Flatten(Module):
         shape = tuple(input_shape)
         return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
 
-    def forward(self, x: Array) -> Array:
-        x = as_examples(x, "Flatten")
-        shape = self.output_shape(x.shape)
-        if shape is None:
-            raise ValueError(
-                f"{self!r} cannot join dimensions {self.start_dim}..{self.end_dim} of an input"
-                f" of shape {x.shape}"
-            )
-        self._input_shape = x.shape
-        return _own(x.reshape(shape), x)
-
-    def backward(self, grad_output: Array) -> Array:
-        if self._input_shape is None:
-            raise RuntimeError("Flatten: backward called before forward")
-        out = self.output_shape(self._input_shape)
-        assert out is not None
-        g = as_grad(grad_output, out, "Flatten")
-        return _own(g.reshape(self._input_shape), g)
+    def _refuse(self, shape: tuple[int, ...]) -> ValueError:
+        return ValueError(
+            f"{self!r} cannot join dimensions {self.start_dim}..{self.end_dim} of an input"
+            f" of shape {shape}"
+        )
 
     def to_onnx(self, graph: OnnxGraph, x: str) -> str:
         """``Flatten(axis=1)`` for the default; otherwise ``Reshape`` (needs the input's sizes)."""
@@ -120,7 +134,7 @@ class Flatten(Module):
         return graph.node("Reshape", [x, graph.int_constant(target)])
 
 
-class Unflatten(Module):
+class Unflatten(_Reshape):
     r"""Splits dimension ``dim`` into ``unflattened_size``, PyTorch's ``Unflatten``: the inverse of :class:`Flatten`.
 
     ``Unflatten(1, (1, 8, 8))`` turns rows of 64 pixels into ``(m, 1, 8, 8)`` images for
@@ -183,24 +197,11 @@ class Unflatten(Module):
             return None
         return (*shape[:dim], *sizes, *shape[dim + 1 :])
 
-    def forward(self, x: Array) -> Array:
-        x = as_examples(x, "Unflatten")
-        shape = self.output_shape(x.shape)
-        if shape is None:
-            raise ValueError(
-                f"{self!r} cannot split dimension {self.dim} of an input of shape {x.shape}"
-                f" into {self.unflattened_size}"
-            )
-        self._input_shape = x.shape
-        return _own(x.reshape(shape), x)
-
-    def backward(self, grad_output: Array) -> Array:
-        if self._input_shape is None:
-            raise RuntimeError("Unflatten: backward called before forward")
-        out = self.output_shape(self._input_shape)
-        assert out is not None
-        g = as_grad(grad_output, out, "Unflatten")
-        return _own(g.reshape(self._input_shape), g)
+    def _refuse(self, shape: tuple[int, ...]) -> ValueError:
+        return ValueError(
+            f"{self!r} cannot split dimension {self.dim} of an input of shape {shape}"
+            f" into {self.unflattened_size}"
+        )
 
     def to_onnx(self, graph: OnnxGraph, x: str) -> str:
         """``Reshape``: 0 copies the dimensions before ``dim``; the ones after need their sizes."""

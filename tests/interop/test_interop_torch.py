@@ -33,6 +33,7 @@ def torch_out(seq: Any, x: np.ndarray) -> np.ndarray:
 
 
 def assert_same_parameters(a: nn.Module, b: nn.Module) -> None:
+    """Parameters and buffers (running statistics) bit-identical, same dtypes."""
     pa, pb = a.state_dict(), b.state_dict()
     assert list(pa) == list(pb)
     for key in pa:
@@ -86,15 +87,6 @@ def test_each_layer_round_trips(name: str, dtype: Any) -> None:
     np.testing.assert_array_equal(back(x), model(x))
 
 
-def assert_same_state(a: nn.Module, b: nn.Module) -> None:
-    """Parameters and buffers (running statistics) bit-identical, same dtypes."""
-    sa, sb = a.state_dict(), b.state_dict()
-    assert list(sa) == list(sb)
-    for key in sa:
-        assert sa[key].dtype == sb[key].dtype, key
-        np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @pytest.mark.parametrize("name", list(LAYER_MODELS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -103,7 +95,7 @@ def test_each_shaped_layer_round_trips(name: str, dtype: Any) -> None:
     seq = to_torch(model)
     back = from_torch(seq)
     wrapped = model if isinstance(model, nn.Sequential) else nn.Sequential(model)
-    assert_same_state(wrapped, back)
+    assert_same_parameters(wrapped, back)  # the state dicts: buffers too
     assert [type(m) for _, m in back.named_modules()] == [
         type(m) for _, m in wrapped.named_modules()
     ]

@@ -46,6 +46,16 @@ class Outer(nn.Module):
         return self.head(x)
 
 
+def _input_grad_error(net: nn.Module, X: Any, g: Any) -> float:
+    """backward_input against central differences of J = Σ g ⊙ net(X)."""
+
+    def J() -> float:
+        return float(np.sum(g * net(X)))
+
+    net(X)
+    return relative_difference(net.backward_input(g), numerical_gradient(J, X, eps=1e-6))
+
+
 def _data(m: int = 6) -> tuple[Any, Any]:
     rng = np.random.default_rng(0)
     return rng.normal(size=(m, 3)), rng.normal(size=(m, 2))
@@ -69,14 +79,7 @@ def test_backward_matches_central_differences_for_the_input_and_every_parameter(
     net = Outer()
     mse = nn.MSELoss()
     assert gradcheck(net, mse, X, Y[:, :1], l2=0.5) < 1e-9
-    g = np.random.default_rng(2).normal(size=(6, 1))
-
-    def J() -> float:
-        return float(np.sum(g * net(X)))
-
-    net(X)
-    analytic = net.backward_input(g)
-    assert relative_difference(analytic, numerical_gradient(J, X, eps=1e-6)) < 1e-8
+    assert _input_grad_error(net, X, np.random.default_rng(2).normal(size=(6, 1))) < 1e-8
 
 
 def test_at_the_top_backward_returns_none_like_sequential_and_skips_dx() -> None:
@@ -123,14 +126,7 @@ def test_eval_mode_records_as_train_mode_does() -> None:
     net = Regularised()
     net(X)
     net.eval()
-    g = np.ones((6, 4))
-
-    def J() -> float:
-        return float(np.sum(g * net(X)))
-
-    net(X)
-    dx = net.backward_input(g)
-    assert relative_difference(dx, numerical_gradient(J, X, eps=1e-6)) < 1e-8
+    assert _input_grad_error(net, X, np.ones((6, 4))) < 1e-8
 
 
 def test_the_children_are_not_touched_and_each_forward_has_its_own_tape() -> None:
