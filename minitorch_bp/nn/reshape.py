@@ -206,8 +206,12 @@ class Unflatten(_Reshape):
     def to_onnx(self, graph: OnnxGraph, x: str) -> str:
         """``Reshape``: 0 copies the dimensions before ``dim``; the ones after need their sizes."""
         shape = graph.shape(x)
-        if self.dim == 1 and shape is not None and len(shape) == 2:
-            target = [0, *self.unflattened_size]
+        rank = len(shape) if shape is not None else 2  # a model's first layer: (m, features)
+        dim = self.dim % rank
+        if dim == 0:
+            raise ValueError(f"export_onnx: {self!r} splits the batch dimension")
+        if dim == rank - 1:  # nothing after it: no sizes needed
+            target = [0] * dim + list(self.unflattened_size)
         else:
             known = _static(graph, x, self)
             out = self.output_shape(tuple(1 if n is None else n for n in known))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp.nn.embedding import Embedding
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.regularization import l2_penalty
@@ -95,7 +96,10 @@ def evaluate(
         {'accuracy': 0.5}
     """
     X = np.asarray(X)
-    out = model(X.astype(model.parameters()[0].dtype) if X.dtype.kind in "iub" else X)
+    first = next((m for m in model.modules() if not m._modules), model)
+    takes_indices = isinstance(first, Embedding)  # integer indices stay integers
+    cast = X.dtype.kind in "iub" and not takes_indices
+    out = model(X.astype(model.parameters()[0].dtype) if cast else X)
     result: dict[str, float] = {}
     if "loss" in metrics and criterion is not None:
         result["loss"] = criterion(out, Y) + l2_penalty(model, l2, X.shape[0])

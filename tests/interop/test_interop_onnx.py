@@ -233,3 +233,11 @@ def test_model_without_parameters_or_with_mixed_dtypes_is_refused(tmp_path: Path
         to_onnx(mixed)
     with pytest.raises(ValueError, match="does not exist"):
         export_onnx(sigmoid_net(np.float32), tmp_path / "missing" / "m.onnx")
+
+
+def test_reshapes_of_inner_dimensions_and_of_the_batch() -> None:
+    inner = nn.Sequential(nn.Unflatten(1, (2, 2, 3)), nn.Flatten(2, 3), nn.Unflatten(1, (1, 2)))
+    x = np.random.default_rng(3).normal(size=(5, 12))
+    np.testing.assert_array_equal(run(inner, x, input_shape=(12,), dtype=np.float64), inner(x))
+    with pytest.raises(ValueError, match=r"Unflatten.*splits the batch dimension"):
+        to_onnx(nn.Unflatten(0, (1, -1)), input_shape=(3,), dtype=np.float64)

@@ -186,3 +186,20 @@ def test_repr_and_config_are_pytorchs() -> None:
     torch = pytest.importorskip("torch")
     assert repr(conv) == repr(torch.nn.Conv2d(1, 6, 3, stride=2, padding=1, bias=False))
     assert repr(nn.Conv1d(2, 4, 5, dilation=2)) == repr(torch.nn.Conv1d(2, 4, 5, dilation=2))
+
+
+def test_the_course_gradient_check_on_images() -> None:
+    """gradcheck takes (m, C, H, W) batches: conv, pool, flatten, linear below 1e-9."""
+    from minitorch_bp.gradcheck import gradcheck
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1, rng=0),
+        nn.Tanh(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(8, 3, rng=2),
+        nn.Sigmoid(),
+    )
+    X = np.random.default_rng(5).normal(size=(4, 1, 4, 4))
+    Y = np.eye(3)[[0, 1, 2, 1]]
+    assert gradcheck(model, nn.BCELoss(), X, Y, l2=1.0, eps=1e-6) < 1e-9

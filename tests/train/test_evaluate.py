@@ -42,3 +42,10 @@ def test_confusion_matrix_counts() -> None:
     assert C.shape == (4, 4) and C.sum() == 5 and C[0, 1] == 1 and C[2, 0] == 1
     with pytest.raises(ValueError, match="same length"):
         confusion_matrix([0, 1], [0])
+
+
+def test_evaluate_keeps_the_integer_indices_of_an_embedding_model() -> None:
+    model = nn.Sequential(nn.Embedding(5, 2, rng=0), nn.Flatten(), nn.Linear(6, 3, rng=1))
+    idx = np.array([[0, 4, 2], [1, 1, 3]])
+    result = evaluate(model, idx, np.array([0, 2]), criterion=nn.CrossEntropyLoss())
+    assert result["loss"] == pytest.approx(nn.CrossEntropyLoss()(model(idx), np.array([0, 2])))
