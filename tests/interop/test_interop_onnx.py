@@ -93,7 +93,13 @@ def test_a_convolutional_network_runs_in_onnx_runtime(dtype: Any) -> None:
     model.eval()
     ops = {n.op_type for n in to_onnx(model, input_shape=(1, 9, 7)).graph.node}
     # float64: no double Conv or pool kernels in ONNX Runtime, and eps = 1e-5 is no float32
-    native = {"Conv", "AveragePool", "GlobalAveragePool", "BatchNormalization"}
+    native = {
+        "Conv",
+        "AveragePool",
+        "GlobalAveragePool",
+        "BatchNormalization",
+        "LayerNormalization",
+    }
     assert {"MaxPool", "Flatten", "Add", "Gemm"} | (native if dtype == np.float32 else set()) <= ops
     for m in (1, 5):
         x = rng.normal(size=(m, 1, 9, 7)).astype(dtype)
