@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report, timing
-from benchmarks.workloads import select
+from benchmarks.conv import CONV_CONTENDERS, ConvWorkload
+from benchmarks.workloads import by_name, select
 
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -136,15 +137,21 @@ def worker(spec: dict[str, Any], threads: int) -> dict[str, Any]:
     return result
 
 
-def plan_processes(peers: list[str], threads: int) -> tuple[list[list[str]], str]:
+def plan_processes(
+    peers: list[str], threads: int, convolutional: bool = False
+) -> tuple[list[list[str]], str]:
     """The contender lists of the processes one round runs, and how to describe it.
 
     At 1 thread every contender shares one process and they take turns. Above 1 thread
     torch's OpenMP pool, XLA's pool and OpenBLAS's threads would fight inside one
     process, so torch and JAX each get separate processes, each with its own floor,
     alternating with the numpy side (ratios to them use the floor of their process).
+    A convolutional workload has no hand-written numpy step and PyTorch as its one peer.
     """
     numpy_side = ["floor", "five_line", "compile_step", "numpy"]
+    if convolutional:
+        numpy_side = ["floor", "five_line", "compile_step"]
+        peers = [p for p in peers if p in CONV_CONTENDERS]
     numpy_side += [p for p in peers if p not in POOL_PEERS]
     pooled = [p for p in peers if p in POOL_PEERS]
     if threads == 1 or not pooled:
@@ -157,7 +164,8 @@ def measure_row(
     spec: dict[str, Any], peers: list[str], threads: int, quick: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Time one (workload, dtype, threads); return the row and the BLAS info seen."""
-    groups, mode = plan_processes(peers, threads)
+    convolutional = isinstance(by_name(spec["workload"]), ConvWorkload)
+    groups, mode = plan_processes(peers, threads, convolutional)
     row: dict[str, Any] = {
         "workload": spec["workload"],
         "dtype": spec["dtype"],

@@ -91,7 +91,13 @@ def make_five_line(w: Workload, dtype: Any) -> Step:
     *logged* J, which is not part of forward, backward and the update.
     """
     X, Y = w.data(dtype)
-    model, criterion, opt = build_model(w, dtype)
+    return five_line(*build_model(w, dtype), X, Y)
+
+
+def five_line(
+    model: nn.Module, criterion: nn.Loss, opt: optim.Optimizer, X: Array, Y: Array
+) -> Step:
+    """The README's five lines as one step function."""
 
     def step() -> float:
         out = model(X)

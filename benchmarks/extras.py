@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import conv
 from benchmarks.contenders import Step, make_compile_step, make_five_line
 from benchmarks.workloads import Workload
 
@@ -56,8 +57,19 @@ def warm_step_memory(step: Step, output_bytes: int, steps: int = 5) -> dict[str,
     }
 
 
-def step_memory(w: Workload, dtype: Any, steps: int = 5) -> dict[str, dict[str, float]]:
+def step_memory(
+    w: Workload | conv.ConvWorkload, dtype: Any, steps: int = 5
+) -> dict[str, dict[str, float]]:
     """:func:`warm_step_memory` of each of :data:`MEMORY_CONTENDERS`, by name."""
+    if isinstance(w, conv.ConvWorkload):
+        X, _ = w.data(dtype)
+        out = w.model(dtype).output_shape(X.shape)
+        assert out is not None
+        out_bytes = int(np.prod(out)) * np.dtype(dtype).itemsize
+        makes = {"five_line": conv.make_five_line, "compile_step": conv.make_compile_step}
+        return {
+            name: warm_step_memory(make(w, dtype), out_bytes, steps) for name, make in makes.items()
+        }
     out_bytes = w.batch * w.sizes[-1] * np.dtype(dtype).itemsize
     return {
         name: warm_step_memory(make(w, dtype), out_bytes, steps)

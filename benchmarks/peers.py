@@ -46,6 +46,11 @@ def make_torch(w: Workload, dtype: Any) -> Step:
     else:
         crit = torch.nn.MSELoss(reduction="sum")
         scale = 0.5
+    return torch_step(model, crit, scale, opt, X, Y)
+
+
+def torch_step(model: Any, crit: Any, scale: float, opt: Any, X: Any, Y: Any) -> Step:
+    """One PyTorch step: zero_grad, the scaled loss, autograd's backward, the update."""
 
     def step() -> float:
         opt.zero_grad()

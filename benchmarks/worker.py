@@ -20,6 +20,7 @@ import numpy as np
 
 from benchmarks import contenders as C
 from benchmarks import extras, timing
+from benchmarks.conv import CONV_CONTENDERS, ConvWorkload
 from benchmarks.workloads import Workload, by_name
 
 #: The environment variables that decide threads and the BLAS kernel, recorded per worker.
@@ -54,8 +55,10 @@ def blas_info(threads: int | None) -> tuple[Any, list[dict[str, Any]]]:
     return limiter, info
 
 
-def make(name: str, w: Workload, dtype: Any) -> timing.Timed:
+def make(name: str, w: Workload | ConvWorkload, dtype: Any) -> timing.Timed:
     """The timed step of contender ``name`` (peers imported only when asked for)."""
+    if isinstance(w, ConvWorkload):
+        return timing.Timed(CONV_CONTENDERS[name](w, dtype))
     if name in C.NUMPY_CONTENDERS:
         return timing.Timed(C.NUMPY_CONTENDERS[name](w, dtype))
     if name == "torch":
@@ -105,7 +108,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     }
     if spec.get("memory"):
         result["memory"] = extras.step_memory(w, dtype)
-    if spec.get("loop_examples"):
+    if spec.get("loop_examples") and isinstance(w, Workload):
         result["loop_vs_vectorised"] = extras.loop_vs_vectorised(
             w, spec["loop_examples"], spec["min_sample_s"] * 4
         )

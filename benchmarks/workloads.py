@@ -1,4 +1,7 @@
-"""The benchmark workloads: network shapes, batch sizes, losses and their seeded data."""
+"""The benchmark workloads: network shapes, batch sizes, losses and their seeded data.
+
+The sigmoid MLPs are here; the convolutional workloads are in :mod:`benchmarks.conv`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from benchmarks.conv import CONV_WORKLOADS, ConvWorkload
 
 Array = NDArray[Any]
 
@@ -69,19 +74,23 @@ WORKLOADS: tuple[Workload, ...] = (
 )  # fmt: skip
 
 
-def select(patterns: list[str] | None) -> list[Workload]:
+#: Every workload: the sigmoid MLPs above, then the convolutional ones.
+ALL: tuple[Workload | ConvWorkload, ...] = (*WORKLOADS, *CONV_WORKLOADS)
+
+
+def select(patterns: list[str] | None) -> list[Workload | ConvWorkload]:
     """Return the workloads whose name contains any of ``patterns`` (all if none)."""
     if not patterns:
-        return list(WORKLOADS)
-    chosen = [w for w in WORKLOADS if any(p in w.name for p in patterns)]
+        return list(ALL)
+    chosen = [w for w in ALL if any(p in w.name for p in patterns)]
     if not chosen:
-        names = ", ".join(w.name for w in WORKLOADS)
+        names = ", ".join(w.name for w in ALL)
         raise SystemExit(f"no workload matches {patterns}; choose from {names}")
     return chosen
 
 
-def by_name(name: str) -> Workload:
-    for w in WORKLOADS:
+def by_name(name: str) -> Workload | ConvWorkload:
+    for w in ALL:
         if w.name == name:
             return w
     raise KeyError(name)

@@ -126,6 +126,79 @@ def as_batch(x: Any, who: str, name: str = "input") -> Array:
     return arr
 
 
+def as_examples(x: Any, who: str, name: str = "input") -> Array:
+    """Return ``x`` as a float array of at least 2 dimensions, one example per row (axis 0).
+
+    For layers that take any shape ``(m, *)`` (activations, dropout, normalisation):
+    refuses 1-D and 0-D input with the hint of :func:`as_batch`, and non-float dtypes.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if arr.ndim < 2:
+        if arr.ndim == 1:
+            as_batch(arr, who, name)  # raises, with the reshape hint
+        raise ValueError(
+            f"{who} expects a {name} of shape (m, ...) with one example per row; got shape"
+            f" {arr.shape}"
+        )
+    if arr.dtype not in FLOAT_DTYPES:
+        as_batch(arr.reshape(len(arr), -1), who, name)  # raises, naming the dtype
+    return arr
+
+
+def as_spatial(x: Any, who: str, layout: str, name: str = "input") -> Array:
+    """Return ``x`` as a float array whose shape has the letters of ``layout`` ("(m, C, H, W)").
+
+    Raises ``ValueError`` naming the expected layout for any other number of dimensions
+    or a non-float dtype; a 2-D batch of flat rows gets a hint to reshape it.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    ndim = layout.count(",") + 1
+    if arr.ndim != ndim:
+        hint = ""
+        if arr.ndim == 2 and ndim > 2:
+            hint = (
+                f" A batch of flat rows needs reshaping first: {name}.reshape{layout},"
+                " or nn.Unflatten as the model's first layer."
+            )
+        raise ValueError(
+            f"{who} expects a {ndim}-D {name} {layout}, one example per row (the first"
+            f" axis); got shape {arr.shape}.{hint}"
+        )
+    if arr.dtype not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{who} expects a float32 or float64 {name}; got dtype {arr.dtype}."
+            f" Convert it first, e.g. {name}.astype(np.float64)."
+        )
+    return arr
+
+
+def check_input_dtype(x: Array, dtype: np.dtype[Any], who: str) -> None:
+    """Refuse an input whose float dtype is not the layer's, saying how to convert either."""
+    if x.dtype != dtype:
+        raise ValueError(
+            f"{who} has dtype {dtype} but got {x.dtype} input; convert the input"
+            f" (x.astype(np.{dtype})) or build the layer with dtype=np.{x.dtype}"
+        )
+
+
+def diagnose_non_finite(who: str, x: Array, params: dict[str, Any], out: Array) -> None:
+    """Explain an output with NaN or inf: name the first bad value of ``x`` or a parameter.
+
+    Called by a layer whose cheap output check failed. Raises ``ValueError`` for a NaN or
+    inf in the input or a parameter, ``FloatingPointError`` for an overflow from finite
+    values; returns when ``out`` is finite after all (a sum of squares that overflowed).
+    """
+    if np.isfinite(out).all():
+        return
+    check_finite(x, who)
+    for name, p in params.items():
+        check_finite(p.data, who, name)
+    raise FloatingPointError(
+        f"{who} produced inf from finite inputs and parameters (overflow);"
+        " scale the inputs or lower the learning rate"
+    )
+
+
 def finite_sum_of_squares(x: Array) -> bool:
     r"""Return whether :math:`\sum x^2` is finite: always, unless ``x`` has NaN or inf.
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch
+from minitorch_bp._validation import as_examples
 from minitorch_bp.diagnosis import DeltaCheck, Finding, check_deltas, findings
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
@@ -156,7 +156,8 @@ def gradcheck_report(
             are too coarse to mean anything). Stochastic modules (``Dropout``) should be
             in ``eval()`` mode.
         criterion: the loss.
-        X: inputs, shape :math:`(m, s_1)`.
+        X: inputs, shape :math:`(m, s_1)` (or :math:`(m, C, H, W)` images, integer
+            indices for an ``Embedding``...: whatever the model's first layer takes).
         Y: targets.
         l2: the notes' :math:`\lambda` (the optimizer's when ``optimizer`` is given).
         eps: the central-difference step :math:`\epsilon` (the course uses 1e-4).
@@ -206,7 +207,11 @@ def gradcheck_report(
         lam = optimizer.l2
     if not (isinstance(eps, (float, int)) and 0 < eps < 1):
         raise ValueError(f"gradcheck: eps={eps!r} must be a number in (0, 1)")
-    X = as_batch(X, "gradcheck", "X")
+    X = (
+        X
+        if isinstance(X, np.ndarray) and X.dtype.kind in "iu"
+        else as_examples(X, "gradcheck", "X")
+    )
     m = X.shape[0]
 
     def cost() -> float:

@@ -91,7 +91,8 @@ class DataLoader:
     and divides by the batch's size, so :math:`D` is still exactly one process's.
 
     Args:
-        X: inputs, a 2-D array of shape ``(m, n_features)``.
+        X: inputs, a 2-D array of shape ``(m, n_features)``, or any ``(m, ...)`` array
+            (images ``(m, C, H, W)``; integer indices for an ``Embedding``).
         Y: targets with the same number of rows ``m``: a 2-D array
             ``(m, n_outputs)`` or a 1-D array of integer labels ``(m,)``.
         batch_size: number of rows per batch, a positive integer.
@@ -163,9 +164,10 @@ class DataLoader:
     ) -> None:
         X_arr = np.asarray(X)
         Y_arr = np.asarray(Y)
-        if X_arr.ndim != 2:
+        if X_arr.ndim < 2 and not (X_arr.ndim == 1 and X_arr.dtype.kind in "iu"):
             raise ValueError(
-                f"DataLoader(X) must be 2-D with rows as examples, got shape {X_arr.shape}"
+                f"DataLoader(X) must be 2-D with rows as examples (or (m, C, H, W) images,"
+                f" (m,) integer indices), got shape {X_arr.shape}"
             )
         if Y_arr.ndim not in (1, 2):
             raise ValueError(

@@ -16,8 +16,13 @@ shapes of one batch, :func:`build` writes the step as a :class:`~minitorch_bp.en
   (:mod:`minitorch_bp.engine.fusions`);
 - NaN and inf are looked for in each ``Linear``'s output (one dot product, as the plain
   layer does) and in :math:`J`; the error replays the plain layers to name the cause;
-- any other module runs through its own ``forward`` and ``backward`` (correct, not
-  faster), its output copied into the plan's buffer.
+- ``Flatten`` and ``Unflatten`` are views (a reshape of the plan's array, no copy);
+- any other module (``Conv2d``, the pools, ``BatchNorm``, ``Residual``, a user's module...)
+  runs through its own ``forward`` and ``backward``: correct, not faster. Its result is
+  used as it comes (a local of the program, no copy), except the model's output, which
+  is copied into the plan's buffer; what such a module allocates, it allocates as in the
+  plain loop, and ``BatchNorm`` updates its running statistics and follows ``train()`` /
+  ``eval()`` exactly as there.
 """
 
 from __future__ import annotations
@@ -39,8 +44,13 @@ from minitorch_bp.nn.linear import Linear
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
+from minitorch_bp.nn.reshape import Flatten, Unflatten
 
 Array = NDArray[Any]
+#: The modules the plan writes as a reshape (a view of the array, no copy).
+RESHAPES = (Flatten, Unflatten)
+#: The modules the plan writes itself; every other one runs its own forward and backward.
+PLANNED = (Linear, Dropout, Elementwise, *RESHAPES)
 
 
 def leaves(model: Module) -> list[Module]:
@@ -60,14 +70,18 @@ class Plan:
         output: the buffer holding the model's output after ``run``.
         deltas: ``{l: buffer}`` with :math:`\partial J/\partial z^{(l)}` at the output of
             each ``Linear`` after ``run`` (the notes' scaled :math:`\delta^{(l)}`).
-        outputs: the buffer of each layer's output (``outputs[i]`` is layer ``i``'s), after ``run``.
+        outputs: the buffer of each layer's output (``outputs[i]`` is layer ``i``'s), after
+            ``run``; ``None`` for a module run through its own forward, whose result is in
+            ``kept[i]`` after ``run`` instead.
+        kept: the last results of the modules run through their own forward (or views).
         source: the program's source, one numpy call per line.
     """
 
     run: Callable[[Array, Array], float]
     output: Array
     deltas: dict[int, Array] = field(default_factory=dict)
-    outputs: list[Array] = field(default_factory=list)
+    outputs: list[Array | None] = field(default_factory=list)
+    kept: list[Array | None] = field(default_factory=list)
     source: str = ""
     #: The batch this plan is for: its shape and dtype, and the criterion's reduction.
     input_shape: tuple[int, ...] = ()
@@ -86,8 +100,10 @@ class _Builder:
         criterion: Loss,
         shapes: Sequence[tuple[int, ...]],
         dtype: np.dtype[Any],
+        float_input: bool = True,
     ) -> None:
         self.p = Program()
+        self.float_input = float_input
         self.layers = list(layers)
         self.criterion = criterion
         self.shapes = list(shapes)  # shapes[0] is X's, shapes[i + 1] is layer i's output
@@ -96,6 +112,8 @@ class _Builder:
         self.written: set[int] = set()  # parameters whose gradient is already written
         self.deltas: dict[int, str] = {}
         self.masks: dict[int, str] = {}
+        #: Names that are locals of the program (a module's own result, a view), not buffers.
+        self.locals: set[str] = set()
         self.ones = np.ones(self.m, dtype=dtype)
         p = self.p
         for name, fn in (
@@ -113,6 +131,10 @@ class _Builder:
     def buffer(self, shape: tuple[int, ...], prefix: str) -> str:
         return self.p.name(np.empty(shape, dtype=self.dtype), prefix)
 
+    def local(self, name: str) -> str:
+        self.locals.add(name)
+        return name
+
     def scalar(self, value: float) -> str:
         # A 0-d array: ufuncs take it about 40 % faster than a Python float.
         return self.p.name(np.array(value, dtype=self.dtype), "c")
@@ -124,12 +146,15 @@ class _Builder:
         The loss end may take over the last layer's forward (a fused pair).
         """
         names = ["X"]
-        if not any(isinstance(m, Linear) for m in self.layers):
+        if not any(isinstance(m, Linear) for m in self.layers) and self.float_input:
             self.p.emit("if not isfinite(vdot(X, X)): fail(X, Y)", "NaN/inf in the batch")
         for i, module in enumerate(self.layers):
-            kind = "z" if isinstance(module, Linear) else "a"
-            out = self.buffer(self.shapes[i + 1], f"{kind}{i + 1}")
             last = i == len(self.layers) - 1
+            if not last and not isinstance(module, (Linear, Dropout, Elementwise)):
+                out = self.local(f"y{i + 1}")
+            else:
+                kind = "z" if isinstance(module, Linear) else "a"
+                out = self.buffer(self.shapes[i + 1], f"{kind}{i + 1}")
             if not (last and loss.emit_forward(self, i, module, names[-1], out)):
                 self.forward_layer(i, module, names[-1], out)
             names.append(out)
@@ -168,6 +193,16 @@ class _Builder:
         elif isinstance(module, Elementwise):
             mod = p.name(module, f"m{i}")
             p.emit(f"{mod}.g({x}, {out})", f"a = g(z)   (layer {i}, {type(module).__name__})")
+        elif isinstance(module, RESHAPES) and out in self.locals:
+            p.emit(
+                f"{out} = {x}.reshape({self.shapes[i + 1]!r})",
+                f"layer {i}, {_kind(module)}: a view",
+            )
+            p.emit(f"kept[{i}] = {out}", "  kept for Step.layer_outputs")
+        elif out in self.locals:
+            mod = p.name(module, f"m{i}")
+            p.emit(f"{out} = {mod}({x})", f"layer {i}, {_kind(module)}: its own forward")
+            p.emit(f"kept[{i}] = {out}", "  kept for Step.layer_outputs")
         else:
             mod = p.name(module, f"m{i}")
             p.emit(f"copyto({out}, {mod}({x}))", f"layer {i}, {_kind(module)}: its own forward")
@@ -186,6 +221,10 @@ class _Builder:
             x = names[i]
             need_input = i > first
             if isinstance(module, Linear):
+                if grad in self.locals:  # a module's own result: into a buffer, for deltas
+                    buffered = self.buffer(self.shapes[i + 1], f"d{i + 1}")
+                    self.p.emit(f"copyto({buffered}, {grad})", "δ into the plan's buffer")
+                    grad = buffered
                 self.deltas[n_linear + 1] = grad
                 n_linear -= 1
                 new = self.backward_linear(i, module, x, grad, need_input)
@@ -206,12 +245,20 @@ class _Builder:
                 )
                 self.p.emit(f"multiply({grad}, {tmp}, {grad})", "δ = (Θᵀδ) ⊙ g'(z)")
                 new = grad
+            elif isinstance(module, RESHAPES):
+                # One name for every δ that is a module's own result: rebinding it frees the
+                # previous one, as the plain loop's ``g = module.backward_input(g)`` does.
+                new = self.local("g")
+                self.p.emit(
+                    f"{new} = {grad}.reshape({self.shapes[i]!r})",
+                    f"layer {i}, {_kind(module)}: a view",
+                )
             else:
                 mod = self.p.name(module, f"m{i}")
                 if need_input:
-                    new = self.buffer(self.shapes[i], f"d{i}")
+                    new = self.local("g")
                     self.p.emit(
-                        f"copyto({new}, {mod}.backward_input({grad}))",
+                        f"{new} = {mod}.backward_input({grad})",
                         f"layer {i}, {_kind(module)}: its own backward",
                     )
                 else:
@@ -270,6 +317,7 @@ def build(
     shapes: Sequence[tuple[int, ...]],
     dtype: np.dtype[Any],
     zero: Sequence[Parameter],
+    input_dtype: np.dtype[Any] | None = None,
 ) -> Plan:
     """Write and compile the step for a batch whose layer outputs have ``shapes``.
 
@@ -277,18 +325,24 @@ def build(
         layers: the flattened modules (see :func:`leaves`).
         criterion: the loss.
         shapes: ``shapes[0]`` is the batch's, ``shapes[i + 1]`` layer ``i``'s output.
-        dtype: the model's dtype.
+        dtype: the model's dtype (of every buffer).
         zero: parameters whose gradients the program must zero first (those it does not
             overwrite itself: an optimizer's parameters outside the model, a module run
             through its own backward).
+        input_dtype: the batch's dtype, when it is not ``dtype`` (integer indices for an
+            ``Embedding``).
     """
-    b = _Builder(layers, criterion, shapes, dtype)
+    in_dtype = np.dtype(dtype if input_dtype is None else input_dtype)
+    b = _Builder(layers, criterion, shapes, dtype, float_input=in_dtype.kind == "f")
     p = b.p
+    # The results of the modules run through their own forward are locals of the program;
+    # it keeps a reference to each here (no copy) for Step.layer_outputs.
+    p.namespace["kept"] = [None] * len(layers)
     for i, param in enumerate(zero):
         p.emit(f"{p.name(param.grad, f'gz{i}')}.fill(0)", "a gradient the plan does not overwrite")
         b.written.add(id(param))
     for i, module in enumerate(layers):
-        if not isinstance(module, (Linear, Dropout, Elementwise)):
+        if not isinstance(module, PLANNED):
             for param in module.parameters():
                 if id(param) not in b.written:
                     p.emit(
@@ -298,19 +352,26 @@ def build(
                     b.written.add(id(param))
     loss = fusions.choose(layers[-1] if layers else None, criterion)
     names = b.forward(loss)
+    forward_end = p.mark()
     pred = names[-1]
     start = loss.emit(b, pred, names[-2] if len(names) > 1 else "X")
     if start >= 0:
         b.backward(names, loss.delta, start)
+    # A module's own result that the δ chain does not read is let go after the line that
+    # last reads it, as the plain loop lets it go once the next layer has run.
+    unused = [n for n in names[1:] if n in b.locals and not p.reads(n, after=forward_end)]
+    for at, name in sorted(((p.last_read(n, before=forward_end), n) for n in unused), reverse=True):
+        p.insert(at + 1, f"del {name}", "not needed by the δ chain")
     run = p.compile("X, Y", "J")
     return Plan(
         run=run,
         output=p.namespace[pred] if pred != "X" else np.empty(0),
         deltas={l: p.namespace[name] for l, name in b.deltas.items()},
-        outputs=[p.namespace[name] for name in names[1:]],
+        outputs=[p.namespace.get(name) for name in names[1:]],
+        kept=p.namespace["kept"],
         source=p.text,
         input_shape=tuple(shapes[0]),
-        dtype=np.dtype(dtype),
+        dtype=in_dtype,
         reduction=criterion.reduction,
     )
 
@@ -325,13 +386,19 @@ def diagnose(layers: Sequence[Module], criterion: Loss, X: Array, Y: Array) -> N
     The layers run one by one (each ``Linear`` names a NaN or inf in its input or its
     parameters), then the criterion (which names one in the prediction or the target).
     """
+    # The replay is for the message only: running statistics it would update are restored.
+    saved = [(b, b.copy()) for module in layers for b in module.buffers()]
     x = X
-    for i, module in enumerate(layers):
-        try:
-            x = module(x)
-        except (ValueError, FloatingPointError) as exc:
-            raise type(exc)(f"layer {i}: {exc}") from None
-    criterion(x, Y)
+    try:
+        for i, module in enumerate(layers):
+            try:
+                x = module(x)
+            except (ValueError, FloatingPointError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
+        criterion(x, Y)
+    finally:
+        for buffer, value in saved:
+            np.copyto(buffer, value)
     raise FloatingPointError(
         "compile_step: the step met NaN or inf from finite data and parameters (an overflow);"
         " lower the learning rate or scale the data"

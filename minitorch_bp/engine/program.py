@@ -11,6 +11,7 @@ never from user text.
 from __future__ import annotations
 
 import linecache
+import re
 from collections.abc import Callable
 from itertools import count
 from typing import Any
@@ -53,6 +54,27 @@ class Program:
         if comment:
             line = f"{line:<60} # {comment}"
         self._lines.append(line)
+
+    def mark(self) -> int:
+        """The position after the last line so far (for :meth:`insert`)."""
+        return len(self._lines)
+
+    def insert(self, at: int, code: str, comment: str = "") -> None:
+        """Insert one line at position ``at`` (from :meth:`mark`), at the current indentation."""
+        line = "    " * self._indent + code
+        self._lines.insert(at, f"{line:<60} # {comment}" if comment else line)
+
+    def reads(self, name: str, after: int) -> bool:
+        """Whether a line from position ``after`` on mentions the name ``name``."""
+        return any(self._mentions(name, line) for line in self._lines[after:])
+
+    def last_read(self, name: str, before: int) -> int:
+        """The position of the last line before ``before`` that mentions ``name``."""
+        return max(i for i, line in enumerate(self._lines[:before]) if self._mentions(name, line))
+
+    @staticmethod
+    def _mentions(name: str, line: str) -> bool:
+        return re.search(rf"\b{re.escape(name)}\b", line.split("#", 1)[0]) is not None
 
     def indent(self, by: int) -> None:
         """Change the indentation of the following lines (for ``if`` blocks)."""

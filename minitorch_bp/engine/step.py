@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch
+from minitorch_bp._validation import as_examples
 from minitorch_bp.engine.plan import Plan, build, leaves
 from minitorch_bp.nn.container import Sequential
+from minitorch_bp.nn.embedding import Embedding
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module, check_unique_modules
 from minitorch_bp.nn.regularization import l2_penalty
@@ -93,6 +94,8 @@ class Step:
             from minitorch_bp.distributed.training import reducer_for
 
             self.reducer = reducer_for(distributed, criterion, optimizer)
+        #: An Embedding first takes integer indices instead of float examples.
+        self._indices = bool(self._layers) and isinstance(self._layers[0], Embedding)
 
     # ----------------------------------------------------------------- calling
     def __call__(self, X: Any, Y: Any) -> float:
@@ -124,8 +127,8 @@ class Step:
         return self._call(X, Y)
 
     def _call(self, X: Any, Y: Any) -> float:
-        if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype == self._dtype):
-            X = as_batch(X, "compile_step", "X")
+        if not (type(X) is np.ndarray and X.ndim >= 2 and X.dtype == self._dtype):
+            X = self._check_batch(X)
         m = X.shape[0]
         if m == 0 and self.reducer is not None:
             return self._empty(X)
@@ -159,6 +162,19 @@ class Step:
         opt.step(m=m)
         return J
 
+    def _check_batch(self, X: Any) -> Array:
+        """The batch as an array: float examples ``(m, ...)``, or indices for an Embedding."""
+        arr = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if self._indices and arr.dtype.kind in "iu" and arr.ndim >= 1:
+            return arr
+        arr = as_examples(arr, "compile_step", "X")
+        if arr.dtype != self._dtype:
+            raise ValueError(
+                f"compile_step: X has dtype {arr.dtype} but the model's parameters are"
+                f" {self._dtype}; convert the batch (X.astype(np.{self._dtype}))"
+            )
+        return arr
+
     def _run(self, plan: Plan, X: Array, target: Array) -> float:
         # One errstate per step: overflow is fine (a sigmoid's e^-z → inf gives the right
         # limit) and NaN is looked for in J and at the first layer, which name the cause.
@@ -175,7 +191,7 @@ class Step:
                 return None
             shapes.append(shape)
         plan = self._plans[self._key(X)] = build(
-            self._layers, self.criterion, shapes, X.dtype, self._zero
+            self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype
         )
         return plan
 
@@ -247,7 +263,7 @@ class Step:
             J = self._update(self._plain_pass(X, Y, shapes), m)
         if record and shapes is not None and len(shapes) == len(self._layers) + 1:
             self._plan = self._plans[self._key(X)] = build(
-                self._layers, self.criterion, shapes, X.dtype, self._zero
+                self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype
             )
         return J
 
@@ -311,7 +327,11 @@ class Step:
         """
         if self._plain_ran:
             return list(self._outputs)
-        return list(self._plan.outputs) if self._plan is not None else []
+        plan = self._plan
+        if plan is None:
+            return []
+        outs = [a if a is not None else plan.kept[i] for i, a in enumerate(plan.outputs)]
+        return [a for a in outs if a is not None]  # every one is set once the plan ran
 
     def source(self, batch_size: int | None = None) -> str:
         """The compiled step for ``batch_size`` (default: the last one run), as Python source.

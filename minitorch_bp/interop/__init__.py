@@ -12,7 +12,12 @@ Example:
 
 from minitorch_bp.interop import _layers, onnx_export
 from minitorch_bp.interop.onnx_export import export_onnx, to_onnx
-from minitorch_bp.interop.torch_convert import from_torch, to_torch, to_torch_state_dict
+from minitorch_bp.interop.torch_convert import (
+    from_torch,
+    to_torch,
+    to_torch_state_dict,
+    torch_residual_class,
+)
 
 #: The layer types the converters handle: class names in ``minitorch_bp.nn`` (read from
 #: the registry of layer types when this package is imported).
@@ -30,4 +35,5 @@ __all__ = [
     "to_onnx",
     "to_torch",
     "to_torch_state_dict",
+    "torch_residual_class",
 ]

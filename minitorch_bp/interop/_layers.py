@@ -17,13 +17,23 @@ from types import ModuleType
 from minitorch_bp import nn
 from minitorch_bp.nn import registry
 
+#: The containers the converters know by structure (their children cross one by one).
+CONTAINERS: tuple[type[nn.Module], ...] = (nn.Sequential, nn.Residual)
+
+
+def is_container(module: nn.Module) -> bool:
+    """Whether ``module`` is exactly one of :data:`CONTAINERS` (not a subclass)."""
+    return type(module) in CONTAINERS
+
 
 def supported() -> tuple[str, ...]:
     """The class names the converters handle: registered layers with a PyTorch counterpart.
 
-    ``Linear`` first, then the others in alphabetical order.
+    ``Linear`` first, then the others in alphabetical order (``Residual`` among them;
+    ``Sequential``, the container every conversion has, is not listed).
     """
     names = [cls.__name__ for cls in registry.classes() if cls.torch_name is not None]
+    names += [cls.__name__ for cls in CONTAINERS if cls is not nn.Sequential]
     return tuple(sorted(names, key=lambda n: (n != "Linear", n)))
 
 
@@ -34,7 +44,7 @@ def check_convertible(model: nn.Module, who: str) -> None:
             f"{who}: expected an nn.Sequential or nn.Module, got {type(model).__name__}"
         )
     for path, module in walk(model):
-        if isinstance(module, nn.Sequential):
+        if is_container(module):
             continue
         if not registry.is_registered(module) or type(module).torch_name is None:
             raise ValueError(
@@ -50,13 +60,9 @@ def walk(model: nn.Module, prefix: str = "") -> Iterator[tuple[str, nn.Module]]:
 
 def leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The non-container modules in order, with their dotted paths (``"2"``, ``"1.0"``)."""
-    if not isinstance(model, nn.Sequential):
+    if not is_container(model):
         return [("0", model)]
-    out: list[tuple[str, nn.Module]] = []
-    for path, module in model.named_modules():
-        if not isinstance(module, nn.Sequential):
-            out.append((path, module))
-    return out
+    return [(path, module) for path, module in model.named_modules() if not is_container(module)]
 
 
 def optional_import(module: str, extra: str, who: str) -> ModuleType:

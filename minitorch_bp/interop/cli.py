@@ -35,6 +35,19 @@ def _batch_dim(text: str) -> int | str:
     return value
 
 
+def _input_shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        dims = ()
+    if not dims or min(dims) < 1:
+        raise argparse.ArgumentTypeError(
+            f"--input-shape must be positive integers separated by commas (one example's"
+            f" shape, e.g. 1,8,8), got {text!r}"
+        )
+    return dims
+
+
 def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``export`` sub-command to ``subparsers`` (from ``add_subparsers()``).
 
@@ -57,6 +70,12 @@ def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
         type=_batch_dim,
         default="dynamic",
         help='ONNX batch dimension: "dynamic" (default) or a fixed size',
+    )
+    p.add_argument(
+        "--input-shape",
+        type=_input_shape,
+        default=None,
+        help="ONNX: one example's shape, e.g. 1,8,8 (default: what the first layer tells)",
     )
     p.set_defaults(func=export_command)
     return p
@@ -86,7 +105,13 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         model = load(model_path)
         if args.to == "onnx":
-            export_onnx(model, out, opset=args.opset, batch_dim=args.batch_dim)
+            export_onnx(
+                model,
+                out,
+                opset=args.opset,
+                batch_dim=args.batch_dim,
+                input_shape=getattr(args, "input_shape", None),
+            )
             print(f"wrote ONNX (opset {args.opset}, input 'input', output 'output') to {out}")
         else:
             seq = _save_torch(model, out)

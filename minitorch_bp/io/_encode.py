@@ -23,18 +23,20 @@ class CheckpointError(ValueError):
 
 # ----------------------------------------------------------------- architecture
 def describe(module: Module) -> dict[str, Any]:
-    """Return ``{"type": name, "config": {...}}``; a Sequential lists its ``children``."""
+    """Return ``{"type": name, "config": {...}}``; a container lists its ``children``."""
     name = type(module).__name__
     if not registry.is_registered(module):
         raise ValueError(
             f"save: {name} is not a layer type of minitorch_bp.nn (registered: "
             f"{', '.join(registry.names())}), so a checkpoint could not rebuild it"
         )
-    if isinstance(module, nn.Sequential):
-        return {"type": name, "children": [describe(child) for child in module]}
-    if module._modules:
-        raise ValueError(f"save: only Sequential may contain modules; {name} has children")
-    return {"type": name, "config": module.config()}
+    children = list(module.children())
+    if isinstance(module, nn.Sequential):  # the form files have always had
+        return {"type": name, "children": [describe(child) for child in children]}
+    spec: dict[str, Any] = {"type": name, "config": module.config()}
+    if children:
+        spec["children"] = [describe(child) for child in children]
+    return spec
 
 
 def build(spec: Any, where: str = "model") -> Module:
@@ -47,16 +49,17 @@ def build(spec: Any, where: str = "model") -> Module:
             f"{where}: unknown layer type {spec['type']!r}; this version of minitorch_bp"
             f" can build {registry.names()}"
         )
-    if cls is nn.Sequential:
-        children = spec.get("children")
-        if not isinstance(children, list):
-            raise CheckpointError(f"{where}: Sequential needs a 'children' list")
-        return nn.Sequential(*(build(c, f"{where}.{i}") for i, c in enumerate(children)))
+    children = spec.get("children", [])
+    if cls is nn.Sequential and "children" not in spec:
+        raise CheckpointError(f"{where}: Sequential needs a 'children' list")
+    if not isinstance(children, list):
+        raise CheckpointError(f"{where}: the children of {spec['type']} must be a list")
     config = spec.get("config", {})
     if not isinstance(config, dict):
         raise CheckpointError(f"{where}: config of {spec['type']} must be an object")
+    built = [build(c, f"{where}.{i}") for i, c in enumerate(children)]
     try:
-        return cls(**config)
+        return cls.from_config(config, built)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{where}: cannot build {spec['type']}(**{config}): {exc}") from exc
 

@@ -3,10 +3,11 @@
 The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle:
 
 - ``__header__``: UTF-8 JSON as a ``uint8`` array: the format and package versions, the
-  architecture (each module's type name and ``config()``, Sequential nesting kept), the
-  name, shape and dtype of every parameter, and the optimizer state and ``extra`` with
-  each array replaced by a reference ``{"__array__": "optimizer/0"}``;
+  architecture (each module's type name and ``config()``, containers' nesting kept), the
+  name, shape and dtype of every parameter and buffer, and the optimizer state and
+  ``extra`` with each array replaced by a reference ``{"__array__": "optimizer/0"}``;
 - ``param/<name>``: each parameter (``param/0.weight``...);
+- ``buffer/<name>``: each buffer (``buffer/1.running_mean``...), in files of format 2;
 - ``optimizer/<i>``, ``extra/<i>``: the arrays of the optimizer state and of ``extra``.
 """
 
@@ -30,7 +31,9 @@ from minitorch_bp.optim.optimizer import Optimizer
 
 Array = NDArray[Any]
 FORMAT = "minitorch_bp.checkpoint"
-FORMAT_VERSION = 1
+#: The newest format this version reads and writes: 2 added buffers. A model without
+#: buffers is still written as format 1, which older versions read.
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -84,9 +87,13 @@ def save(
         _check_finite(p.data, f"io.save: parameter {name!r} has", "; nothing was written")
         arrays[f"param/{name}"] = np.array(p.data)
         params[name] = {"shape": list(p.shape), "dtype": str(p.dtype)}
-    header = {
+    buffers = {}
+    for name, buffer in model.named_buffers():
+        arrays[f"buffer/{name}"] = np.array(buffer)
+        buffers[name] = {"shape": list(buffer.shape), "dtype": str(buffer.dtype)}
+    header: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if buffers else 1,
         "minitorch_bp_version": __version__,
         "numpy_version": np.__version__,
         "model": describe(model),
@@ -106,6 +113,8 @@ def save(
             "extra_state",
         ),
     }
+    if buffers:
+        header["buffers"] = buffers
     text = json.dumps(header, allow_nan=True).encode("utf-8")
     arrays["__header__"] = np.frombuffer(text, dtype=np.uint8)
     return _atomic_savez(target, arrays)
@@ -303,13 +312,20 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
         model = build(header["model"])
     except CheckpointError as exc:  # build() does not know the file; name it
         raise CheckpointError(f"{path}: {exc}") from None
+    listed_buffers = header.get("buffers", {})
+    if not isinstance(listed_buffers, dict):
+        raise CheckpointError(f"{path}: the header's 'buffers' is not an object")
     expected = {f"param/{name}": spec for name, spec in header["parameters"].items()}
-    own = dict(model.named_parameters())
-    if sorted(own) != sorted(header["parameters"]):
-        raise CheckpointError(
-            f"{path}: the architecture has parameters {sorted(own)} but the header lists"
-            f" {sorted(header['parameters'])}"
-        )
+    expected.update({f"buffer/{name}": spec for name, spec in listed_buffers.items()})
+    own = {f"param/{name}": p.data for name, p in model.named_parameters()}
+    own.update({f"buffer/{name}": b for name, b in model.named_buffers()})
+    for kind, listed in (("parameters", header["parameters"]), ("buffers", listed_buffers)):
+        prefix = "param/" if kind == "parameters" else "buffer/"
+        names = sorted(k[len(prefix) :] for k in own if k.startswith(prefix))
+        if names != sorted(listed):
+            raise CheckpointError(
+                f"{path}: the architecture has {kind} {names} but the header lists {sorted(listed)}"
+            )
     used: set[str] = set(expected) | {"__header__"}
     optimizer_state = decode(header.get("optimizer"), arrays, used)
     extra = decode(header.get("extra"), arrays, used)
@@ -320,16 +336,16 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
         raise CheckpointError(f"{path}: missing arrays {missing}, unexpected arrays {unexpected}")
     state = {}
     for key, spec in expected.items():
-        name, value, p = key[len("param/") :], arrays[key], own[key[len("param/") :]]
-        if list(value.shape) != list(spec.get("shape", [])) or value.shape != p.shape:
+        name, value, target = key.split("/", 1)[1], arrays[key], own[key]
+        if list(value.shape) != list(spec.get("shape", [])) or value.shape != target.shape:
             raise CheckpointError(
                 f"{path}: {key} has shape {value.shape}; the header says"
-                f" {tuple(spec.get('shape', []))} and the model expects {p.shape}"
+                f" {tuple(spec.get('shape', []))} and the model expects {target.shape}"
             )
-        if str(value.dtype) != spec.get("dtype") or value.dtype != p.dtype:
+        if str(value.dtype) != spec.get("dtype") or value.dtype != target.dtype:
             raise CheckpointError(
                 f"{path}: {key} has dtype {value.dtype}; the header says {spec.get('dtype')}"
-                f" and the model expects {p.dtype}"
+                f" and the model expects {target.dtype}"
             )
         _check_finite(value, f"{path}: {key} holds", "; refusing a model that cannot predict")
         state[name] = value

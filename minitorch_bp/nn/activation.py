@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch, as_grad, check_finite_number
+from minitorch_bp._validation import as_examples, as_grad, check_finite_number
 from minitorch_bp.nn import functional as F
 from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
@@ -74,7 +74,7 @@ class Elementwise(Module):
         raise NotImplementedError(f"{type(self).__name__} does not define g_prime")
 
     def forward(self, x: Array) -> Array:
-        z = as_batch(x, type(self).__name__)
+        z = as_examples(x, type(self).__name__)
         if self.overflows:
             with np.errstate(over="ignore"):
                 a = self.g(z)
@@ -119,7 +119,7 @@ class Sigmoid(Elementwise):
         :func:`~minitorch_bp.train.compile_step`, whose engine fuses the pair.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Example:
         >>> s = Sigmoid()
@@ -147,7 +147,7 @@ class Tanh(Elementwise):
     Backward multiplies by :math:`g'(z) = 1 - \tanh^2 z = 1 - a^2`, from the cached output.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Example:
         >>> t = Tanh()
@@ -177,7 +177,7 @@ class ReLU(Elementwise):
     does.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Example:
         >>> r = ReLU()
@@ -207,7 +207,7 @@ class LeakyReLU(Elementwise):
         negative_slope: :math:`\alpha`, any finite number (default 0.01).
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Example:
         >>> r = LeakyReLU(0.1)
@@ -256,7 +256,7 @@ class Identity(Elementwise):
     Forward returns a copy, so the array a caller gets is its own, as for every module.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Example:
         >>> Identity()(np.array([[1.0, -2.0]]))

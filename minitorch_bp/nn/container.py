@@ -2,11 +2,12 @@ r"""``Sequential``: the notes' network as a chain of modules, and its δ chain."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import Self
 
 from minitorch_bp.nn.linear import Linear
 from minitorch_bp.nn.module import Module, check_unique_modules
@@ -157,18 +158,35 @@ class Sequential(Module):
     def backward_params(self, grad_output: Array) -> None:
         self.backward(grad_output, input_grad=False)
 
-    def summary(self) -> str:
-        """Return a table of the layers, their output widths and parameter counts.
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], children: Sequence[Module] = ()) -> Self:
+        if config:
+            raise ValueError(
+                f"Sequential takes no arguments besides its modules; got {dict(config)}"
+            )
+        return cls(*children)
 
-        The output column is :math:`s_{l+1}` after each ``Linear`` and carries through
-        the element-wise modules that follow it ("?" before the first ``Linear``).
+    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
+        """Return a table of the layers, their output shapes and parameter counts.
+
+        Args:
+            input_shape: the shape of one example, without the batch axis (``(1, 8, 8)``
+                for ``(m, 1, 8, 8)`` images). Each layer's output shape then follows from
+                :meth:`~minitorch_bp.nn.Module.output_shape`. Without it the shapes start
+                at the first layer that fixes its input (``Linear``: ``(m, in_features)``;
+                a convolution: its channels, with "?" for the spatial sizes) and are "?"
+                where unknown.
         """
         rows = [("#", "layer", "output", "parameters")]
-        width = "?"
+        shape: tuple[int, ...] | None = None
+        if input_shape is not None:
+            shape = (1, *tuple(int(n) for n in input_shape))
         for i, module in enumerate(self._layers):
-            if isinstance(module, Linear):
-                width = str(module.out_features)
-            rows.append((str(i), repr(module), f"(m, {width})", f"{module.num_parameters():,}"))
+            if shape is None and isinstance(module, Linear):
+                shape = (1, module.in_features)
+            shape = _next_shape(module, shape)
+            text = "?" if shape is None else "(" + ", ".join(["m", *map(_dim, shape[1:])]) + ")"
+            rows.append((str(i), repr(module), text, f"{module.num_parameters():,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = [
             f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:>{widths[3]}}"
@@ -181,3 +199,22 @@ class Sequential(Module):
 
     def extra_repr(self) -> str:
         return ""
+
+
+def _dim(n: int) -> str:
+    return "?" if n < 0 else str(n)
+
+
+def _next_shape(module: Module, shape: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The output shape ``summary`` shows for ``module`` (-1: a size it cannot know)."""
+    if shape is not None and -1 not in shape:
+        return module.output_shape(shape)
+    if shape is not None:  # unknown sizes pass through the layers that keep the shape
+        probe = tuple(97 if n == -1 else n for n in shape)
+        if module.output_shape(probe) == probe:
+            return shape
+    channels = getattr(module, "out_channels", None)
+    spatial = getattr(module, "spatial", None)
+    if isinstance(channels, int) and isinstance(spatial, int):  # a convolution
+        return (1, channels, *(-1,) * spatial)
+    return None

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from minitorch_bp._random import as_generator, generator_state, restore_generator
-from minitorch_bp._validation import as_batch, as_grad
+from minitorch_bp._validation import as_examples, as_grad
 from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.module import Module
 
@@ -34,7 +34,7 @@ class Dropout(Module):
             float64 model with the same seed drop the same units.
 
     Shape:
-        - Input: :math:`(m, n)`. Output: same shape.
+        - Input: :math:`(m, *)`, one example per row. Output: same shape.
 
     Caches:
         The scaled mask :math:`r / (1 - p)` (or nothing when it acts as the identity).
@@ -98,7 +98,7 @@ class Dropout(Module):
         return tuple(input_shape)
 
     def forward(self, x: Array) -> Array:
-        z = as_batch(x, "Dropout")
+        z = as_examples(x, "Dropout")
         self._shape, self._dtype = z.shape, z.dtype
         if not self.training or self.p == 0.0:
             self._mask = None

@@ -11,9 +11,10 @@ from minitorch_bp._random import as_generator
 from minitorch_bp._validation import (
     as_batch,
     as_grad,
-    check_finite,
     check_float_dtype,
+    check_input_dtype,
     check_positive_int,
+    diagnose_non_finite,
     finite_sum_of_squares,
 )
 from minitorch_bp.nn import functional as F
@@ -161,23 +162,11 @@ class Linear(Module):
                 f"{self!r} got input with {x.shape[1]} columns (shape {x.shape});"
                 f" expected (m, {self.in_features}): rows are examples"
             )
-        if x.dtype != w.dtype:
-            raise ValueError(
-                f"{self!r} has dtype {w.dtype} but got {x.dtype} input; convert the input"
-                f" (x.astype(np.{w.dtype})) or build the layer with dtype=np.{x.dtype}"
-            )
+        check_input_dtype(x, w.dtype, repr(self))
         return x
 
     def _diagnose_non_finite(self, x: Array, z: Array) -> None:
-        if np.isfinite(z).all():
-            return
-        check_finite(x, repr(self))
-        for name, p in self._parameters.items():
-            check_finite(p.data, repr(self), name)
-        raise FloatingPointError(
-            f"{self!r} produced inf from finite inputs and parameters (overflow);"
-            " scale the inputs or lower the learning rate"
-        )
+        diagnose_non_finite(repr(self), x, self._parameters, z)
 
     def _cached_input(self, grad_output: Any) -> tuple[Array, Array]:
         x = self._input

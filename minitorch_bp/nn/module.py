@@ -24,18 +24,26 @@ A *layer* (no children) returns :math:`\partial J/\partial x` from ``backward``.
 needs :math:`\partial J/\partial X`. A container asks its children with
 :meth:`Module.backward_input` and, for the first child with parameters,
 :meth:`Module.backward_params`.
+
+A subclass that defines ``forward`` only, calling its sub-modules one after the other,
+gets its backward from :mod:`minitorch_bp.nn.chain`: the calls are recorded on the
+module's own tape during each forward and replayed in reverse (see :meth:`Module.backward`).
+
+Besides parameters a module may hold *buffers* (:meth:`Module.register_buffer`): arrays
+that are state but not learned, such as ``BatchNorm``'s running statistics. They are in
+:meth:`Module.state_dict` and checkpoints, and no optimizer or λ term sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import Self
 
-from minitorch_bp.nn import registry
+from minitorch_bp.nn import chain, registry
 from minitorch_bp.nn.export import OnnxGraph
 from minitorch_bp.nn.parameter import Parameter
 
@@ -45,9 +53,11 @@ Array = NDArray[Any]
 class Module:
     """Base class for layers and containers, in the shape of ``torch.nn.Module``.
 
-    Subclasses implement :meth:`forward` and :meth:`backward`. Assigning a
-    :class:`Parameter` or a ``Module`` to an attribute registers it, so
-    :meth:`parameters`, :meth:`state_dict` and :meth:`zero_grad` find it. A module may
+    Subclasses implement :meth:`forward` and :meth:`backward`; a subclass whose forward
+    calls its sub-modules as a chain may leave out ``backward`` (see :meth:`backward`).
+    Assigning a :class:`Parameter` or a ``Module`` to an attribute registers it, so
+    :meth:`parameters`, :meth:`state_dict` and :meth:`zero_grad` find it;
+    :meth:`register_buffer` registers an array of state that is not learned. A module may
     appear only once in a tree (its cache holds one forward): assigning one that is
     already inside this module raises ``ValueError`` with both paths.
 
@@ -67,26 +77,36 @@ class Module:
     abstract: ClassVar[bool] = True
     config_keys: ClassVar[tuple[str, ...]] = ()
     torch_name: ClassVar[str | None] = None
+    #: ``True`` for a class that inherits :meth:`backward` from ``Module`` itself: its
+    #: calls are recorded and replayed (:mod:`minitorch_bp.nn.chain`).
+    auto_chain: ClassVar[bool] = False
 
     training: bool
     _parameters: dict[str, Parameter]
     _modules: dict[str, Module]
+    _buffers: dict[str, Array]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "abstract" not in cls.__dict__:
             cls.abstract = False
+        cls.auto_chain = cls.backward is Module.backward
         registry.register(cls)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Caches are set on every forward: the common case costs one isinstance and, for a
-        # module with registered members, two dict lookups.
+        # module with registered members, a few dict lookups.
         if isinstance(value, (Parameter, Module)):
+            if self._buffers and name in self._buffers:
+                raise TypeError(
+                    f"{type(self).__name__}.{name} is a buffer, not a {type(value).__name__}"
+                )
             if isinstance(value, Parameter):
                 self._modules.pop(name, None)
                 self._parameters[name] = value
@@ -94,12 +114,66 @@ class Module:
                 self._check_new_child(name, value)
                 self._parameters.pop(name, None)
                 self._modules[name] = value
+                if self.auto_chain:
+                    # Served by __getattr__, so that a recording forward sees it traced.
+                    self.__dict__.pop(name, None)
+                    return
+        elif self._buffers and name in self._buffers:
+            buffer = self._buffers[name]
+            if value is not buffer:  # ``self.running_mean *= a`` sets the same array back
+                _copy_into(buffer, value, f"{type(self).__name__}.{name}")
+            return
         elif (self._parameters or self._modules) and (
             name in self._parameters or name in self._modules
         ):
             self._parameters.pop(name, None)
             self._modules.pop(name, None)
         object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when normal lookup fails: the children of an auto-chain module,
+        # which a forward in progress sees through its own tape (chain.Traced).
+        modules = self.__dict__.get("_modules")
+        if modules is not None and name in modules:
+            tape = self.__dict__.get("_recording")
+            child = modules[name]
+            return child if tape is None else chain.Traced(child, f"self.{name}", tape)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for registered in (self._parameters, self._modules, self._buffers):
+            if name in registered:
+                del registered[name]
+                self.__dict__.pop(name, None)
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Register ``value`` (copied) as the buffer ``name``: state that is saved but not learned.
+
+        A buffer is an array the module keeps for life (``BatchNorm``'s running statistics):
+        :meth:`state_dict`, :meth:`load_state_dict`, checkpoints and the PyTorch converters
+        include it; :meth:`parameters`, optimizers and the λ term do not. Assigning
+        ``module.name = values`` copies into it (the shape must match), as ``p.data = values``
+        does for a parameter; the module's own forward may update it in place.
+        """
+        if (
+            not isinstance(name, str)
+            or not name.isidentifier()
+            or name in self._parameters
+            or name in self._modules
+        ):
+            raise ValueError(
+                f"{type(self).__name__}.register_buffer: {name!r} is not a free attribute name"
+            )
+        array = np.array(value, copy=True, order="C")
+        if array.dtype.kind not in "fiu":
+            raise ValueError(
+                f"{type(self).__name__}.register_buffer: {name!r} has dtype {array.dtype};"
+                " a buffer holds numbers"
+            )
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
 
     def _check_new_child(self, name: str, child: Module) -> None:
         """Refuse ``child`` if it, or a module inside it, is already in this tree."""
@@ -123,8 +197,18 @@ class Module:
 
         Layers return an array; containers return ``None`` unless asked (see the
         module docstring).
+
+        A subclass that does not define ``backward`` gets this one: its forward's calls of
+        sub-modules, recorded on the module's own tape during the last forward, are
+        replayed in reverse (:func:`minitorch_bp.nn.chain.replay`), as ``Sequential`` does
+        with its list. Like a ``Sequential`` at the top of a model it returns ``None``
+        (:meth:`backward_input` returns :math:`\partial J/\partial x`). If the calls did
+        not form a chain (an output used twice, an array computed outside a module, a
+        module called twice) it raises ``RuntimeError`` naming the call, and saying to
+        write ``backward`` by hand or to use :class:`~minitorch_bp.nn.Residual`.
         """
-        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+        chain.replay(self, grad_output, input_grad=False)
+        return None
 
     def backward_input(self, grad_output: Array) -> Array:
         r"""Run :meth:`backward` and return :math:`\partial J/\partial x`, always an array.
@@ -132,6 +216,8 @@ class Module:
         Containers call this on their children. A layer's ``backward`` already returns
         the array; a container overrides this to ask for it.
         """
+        if self.auto_chain:
+            return chain.replay(self, grad_output, input_grad=True)
         grad_input = self.backward(grad_output)
         if grad_input is None:
             raise TypeError(
@@ -148,9 +234,15 @@ class Module:
         default runs :meth:`backward`; a layer whose input gradient costs a product of
         its own (``Linear``) skips it.
         """
-        self.backward(grad_output)
+        if self.auto_chain:
+            chain.replay(self, grad_output, input_grad=False)
+        else:
+            self.backward(grad_output)
 
     def __call__(self, x: Array) -> Array:
+        if self.auto_chain:
+            out: Array = chain.record(self, x)
+            return out
         return self.forward(x)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -200,6 +292,16 @@ class Module:
         """Return the parameters in layer order: W1, b1, W2, b2, ... (the course's order)."""
         return [p for _, p in self.named_parameters()]
 
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Array]]:
+        """Iterate over ``(name, buffer)`` pairs, dotted as :meth:`named_parameters` (``"1.running_mean"``)."""
+        for path, module in _walk(self, ""):
+            for name, buffer in module._buffers.items():
+                yield prefix + (f"{path}.{name}" if path else name), buffer
+
+    def buffers(self) -> list[Array]:
+        """Return the buffers (the arrays themselves, which the modules update in place)."""
+        return [b for _, b in self.named_buffers()]
+
     def num_parameters(self) -> int:
         """Return the number of scalar parameters."""
         return sum(p.size for p in self.parameters())
@@ -221,11 +323,26 @@ class Module:
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Array]:
-        """Return a copy of every parameter, keyed by dotted name (``"0.weight"``)."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Return a copy of every parameter and buffer, keyed by dotted name (``"0.weight"``).
+
+        The order is PyTorch's: module by module, each module's parameters then its
+        buffers (``"1.weight"``, ``"1.bias"``, ``"1.running_mean"``...).
+        """
+        return {name: array.copy() for name, array, _ in self._state()}
+
+    def _state(self) -> Iterator[tuple[str, Array, str]]:
+        """``(name, array, "parameter" | "buffer")`` in :meth:`state_dict` order."""
+        seen: set[int] = set()
+        for path, module in _walk(self, ""):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{path}.{name}" if path else name), p.data, "parameter"
+            for name, buffer in module._buffers.items():
+                yield (f"{path}.{name}" if path else name), buffer, "buffer"
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        """Copy values from ``state_dict`` into the parameters, in place.
+        """Copy values from ``state_dict`` into the parameters and buffers, in place.
 
         Everything is checked before anything is written, so a mismatch leaves the
         module untouched.
@@ -238,7 +355,7 @@ class Module:
             ValueError: naming the missing or unexpected keys, or the key whose shape or
                 dtype differs.
         """
-        own = dict(self.named_parameters())
+        own = {name: (array, kind) for name, array, kind in self._state()}
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
@@ -246,24 +363,27 @@ class Module:
                 f"{type(self).__name__}.load_state_dict: missing keys {missing},"
                 f" unexpected keys {unexpected}"
             )
-        staged: list[tuple[Parameter, Array]] = []
-        for name, p in own.items():
+        staged: list[tuple[Array, Array]] = []
+        for name, (target, _) in own.items():
             if name not in state_dict:
                 continue
             value = np.asarray(state_dict[name])
-            if value.shape != p.shape:
+            if value.shape != target.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {value.shape},"
-                    f" the model expects {p.shape}"
+                    f" the model expects {target.shape}"
                 )
-            if value.dtype.kind != "f":
+            if (value.dtype.kind == "f") != (
+                target.dtype.kind == "f"
+            ) or value.dtype.kind not in "fiu":
+                kind = "a float" if target.dtype.kind == "f" else "an integer"
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {name!r} has dtype {value.dtype};"
-                    " expected a float array"
+                    f" expected {kind} array"
                 )
-            staged.append((p, value))
-        for p, value in staged:
-            np.copyto(p.data, value, casting="unsafe")
+            staged.append((target, value))
+        for target, value in staged:
+            np.copyto(target, value, casting="unsafe")
 
     def get_extra_state(self) -> Any:
         """State that is neither a parameter nor configuration but changes what the module computes.
@@ -286,6 +406,18 @@ class Module:
         store this next to the parameters. The default reads :attr:`config_keys`.
         """
         return {key: getattr(self, key) for key in self.config_keys}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], children: Sequence[Module] = ()) -> Self:
+        """Rebuild a module from its :meth:`config` and, for a container, its children.
+
+        Checkpoints call this with the children already rebuilt, in registration order.
+        The default is ``cls(**config)`` for a layer without children; containers
+        (``Sequential``, ``Residual``) override it.
+        """
+        if children:
+            raise ValueError(f"{cls.__name__} is not a container; it takes no children")
+        return cls(**config)
 
     # ----------------------------------------------------------------- export
     @classmethod
@@ -318,6 +450,17 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _copy_into(target: Array, value: Any, who: str) -> None:
+    """Copy ``value`` into the buffer ``target`` (same shape; a float buffer takes floats)."""
+    arr = np.asarray(value)
+    if arr.shape != target.shape:
+        raise ValueError(
+            f"{who} has shape {target.shape}; cannot assign an array of shape {arr.shape}"
+            " (assignment copies into the buffer)"
+        )
+    np.copyto(target, arr, casting="same_kind")
 
 
 def _walk(module: Module, prefix: str) -> Iterator[tuple[str, Module]]:

@@ -15,14 +15,16 @@ from minitorch_bp import nn, optim, train
 def _peak_and_retained(fn: Callable[[], Any], steps: int = 20) -> tuple[int, int]:
     """The most one warm step allocates at once, and what ``steps`` steps leave allocated.
 
-    (numpy's ``errstate`` keeps a few bytes of context between two calls, so what stays
-    is measured over many steps: a leak grows with them, the context does not.)
+    (numpy's ``errstate`` keeps a few bytes of context between two calls, and Python's
+    free lists of small objects (lists, floats) fill up with blocks first allocated while
+    tracing, so what stays is measured after many traced warm steps: a leak grows with
+    the steps, a free list stops growing once full.)
     """
     for _ in range(3):
         fn()
     tracemalloc.start()
     try:
-        for _ in range(2):  # arrays made before tracing started are not seen when freed
+        for _ in range(100):  # arrays made before tracing started are not seen when freed
             fn()
         peaks = np.zeros(steps, dtype=np.int64)  # allocated before measuring
         start, _ = tracemalloc.get_traced_memory()

@@ -38,6 +38,8 @@ def test_parser_defaults_and_choices() -> None:
         ["export", "m.npz", "--to", "onnx"],
         ["export", "m.npz", "--to", "onnx", "--out", "m.onnx", "--batch-dim", "0"],
         ["export", "m.npz", "--to", "onnx", "--out", "m.onnx", "--batch-dim", "many"],
+        ["export", "m.npz", "--to", "onnx", "--out", "m.onnx", "--input-shape", "1,x,8"],
+        ["export", "m.npz", "--to", "onnx", "--out", "m.onnx", "--input-shape", "0,8"],
     ],
 )
 def test_parser_refuses_bad_arguments(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,3 +85,24 @@ def test_export_to_torch_state_dict(tmp_path: Path, capsys: pytest.CaptureFixtur
     state = torch.load(out)  # weights_only=True: a plain state dict
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     np.testing.assert_array_equal(state["2.weight"].numpy(), model[2].weight.data)  # type: ignore[index]
+
+
+def test_export_a_cnn_with_its_input_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    from minitorch_bp import io, nn
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1, rng=0), nn.MaxPool2d(2, ceil_mode=True), nn.Flatten()
+    )
+    path = io.save(model, tmp_path / "cnn.npz")
+    out = tmp_path / "cnn.onnx"
+    argv = ["export", str(path), "--to", "onnx", "--out", str(out), "--input-shape", "1,5,5"]
+    assert parse(argv).input_shape == (1, 5, 5)
+    assert export_command(parse(argv)) == 0
+    x = np.random.default_rng(0).normal(size=(3, 1, 5, 5))
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], model(x), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"ceil_mode=True needs the input's height and width"):
+        export_command(parse(argv[:-2]))

@@ -11,7 +11,15 @@ import pytest
 from minitorch_bp import nn
 from minitorch_bp.interop import export_onnx, to_onnx
 
-from interop_models import ACTIVATIONS, batch, sandwich, sigmoid_net
+from interop_models import (
+    ACTIVATIONS,
+    LAYER_MODELS,
+    batch,
+    layer_input,
+    layer_model,
+    sandwich,
+    sigmoid_net,
+)
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -49,6 +57,83 @@ def test_each_layer_runs_in_onnx_runtime(name: str, dtype: Any) -> None:
     for m in (1, 7, 64):
         x = batch(m, dtype, seed=m)
         assert_close(run(model, x), model(x), dtype)
+
+
+@pytest.mark.parametrize("name", list(LAYER_MODELS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_each_shaped_layer_runs_in_onnx_runtime(name: str, dtype: Any) -> None:
+    model = layer_model(name, dtype)
+    options = LAYER_MODELS[name][2]
+    for m in (1, 7):
+        x = layer_input(name, m, dtype, seed=m)
+        assert_close(run(model, x, dtype=dtype, **options), model(x), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_convolutional_network_runs_in_onnx_runtime(dtype: Any) -> None:
+    """Every new operator in one graph: Conv, BatchNormalization, MaxPool, AveragePool,
+    GlobalAveragePool, Flatten, LayerNormalization and a residual Add."""
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, dtype=dtype, rng=0),
+        nn.BatchNorm2d(4, dtype=dtype),
+        nn.ReLU(),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.Residual(
+            nn.Sequential(nn.Conv2d(4, 4, 3, padding="same", dtype=dtype, rng=1), nn.Tanh())
+        ),
+        nn.AvgPool2d(2, stride=1, padding=1),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.LayerNorm(4, dtype=dtype),
+        nn.Linear(4, 3, dtype=dtype, rng=2),
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(3):  # running statistics away from (0, 1)
+        model(rng.normal(2.0, 3.0, size=(8, 1, 9, 7)).astype(dtype))
+    model.eval()
+    ops = {n.op_type for n in to_onnx(model, input_shape=(1, 9, 7)).graph.node}
+    # float64: no double Conv or pool kernels in ONNX Runtime, and eps = 1e-5 is no float32
+    native = {
+        "Conv",
+        "AveragePool",
+        "GlobalAveragePool",
+        "BatchNormalization",
+        "LayerNormalization",
+    }
+    assert {"MaxPool", "Flatten", "Add", "Gemm"} | (native if dtype == np.float32 else set()) <= ops
+    for m in (1, 5):
+        x = rng.normal(size=(m, 1, 9, 7)).astype(dtype)
+        assert_close(run(model, x, input_shape=(1, 9, 7)), model(x), dtype)
+
+
+def test_float64_convolution_and_pools_are_written_from_basic_operators() -> None:
+    """ONNX Runtime has no float64 Conv, AveragePool or GlobalAveragePool kernel."""
+    model = nn.Sequential(
+        nn.Conv2d(2, 3, 3, rng=0), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+    )
+    ops = {n.op_type for n in to_onnx(model).graph.node}
+    assert not ops & {"Conv", "AveragePool", "GlobalAveragePool"}
+    assert {"Slice", "Einsum", "Sum", "ReduceMean"} <= ops
+    x = np.random.default_rng(1).normal(size=(4, 2, 9, 8))
+    np.testing.assert_allclose(run(model, x), model(x), rtol=1e-12, atol=1e-15)
+
+
+def test_embedding_takes_int64_indices() -> None:
+    model = nn.Sequential(nn.Embedding(10, 3, rng=0), nn.Flatten(), nn.Linear(12, 2, rng=1))
+    proto = to_onnx(model)
+    (inp,) = proto.graph.input
+    assert inp.type.tensor_type.elem_type == onnx.TensorProto.INT64
+    assert [d.dim_param for d in inp.type.tensor_type.shape.dim] == ["batch", "length"]
+    assert proto.graph.node[0].op_type == "Gather"
+    idx = np.random.default_rng(2).integers(0, 10, size=(6, 4))
+    np.testing.assert_allclose(run(model, idx), model(idx), rtol=1e-12, atol=0)
+
+
+def test_a_layer_that_needs_the_input_size_says_so() -> None:
+    with pytest.raises(ValueError, match=r"AdaptiveAvgPool2d.*input_shape=\(C, H, W\)"):
+        to_onnx(nn.Sequential(nn.Conv2d(1, 2, 3, rng=0), nn.AdaptiveAvgPool2d(2)))
+    with pytest.raises(ValueError, match="does not tell the input's shape.*input_shape"):
+        to_onnx(nn.Sequential(nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4, 1, rng=0)))
 
 
 def test_graph_is_gemm_with_transposed_weight_and_named_io() -> None:
@@ -146,11 +231,19 @@ def test_bad_options_are_named(options: dict[str, Any], message: str) -> None:
         to_onnx(sigmoid_net(np.float32), **options)
 
 
-def test_model_without_linear_or_with_mixed_dtypes_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="has no Linear layer"):
+def test_model_without_parameters_or_with_mixed_dtypes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="has no parameters"):
         to_onnx(nn.Sequential(nn.Sigmoid()))
     mixed = nn.Sequential(nn.Linear(2, 2, rng=0), nn.Linear(2, 2, dtype=np.float32, rng=0))
     with pytest.raises(ValueError, match=r"mix dtypes \['float32', 'float64'\]"):
         to_onnx(mixed)
     with pytest.raises(ValueError, match="does not exist"):
         export_onnx(sigmoid_net(np.float32), tmp_path / "missing" / "m.onnx")
+
+
+def test_reshapes_of_inner_dimensions_and_of_the_batch() -> None:
+    inner = nn.Sequential(nn.Unflatten(1, (2, 2, 3)), nn.Flatten(2, 3), nn.Unflatten(1, (1, 2)))
+    x = np.random.default_rng(3).normal(size=(5, 12))
+    np.testing.assert_array_equal(run(inner, x, input_shape=(12,), dtype=np.float64), inner(x))
+    with pytest.raises(ValueError, match=r"Unflatten.*splits the batch dimension"):
+        to_onnx(nn.Unflatten(0, (1, -1)), input_shape=(3,), dtype=np.float64)

@@ -13,7 +13,10 @@ from minitorch_bp.interop import from_torch, to_torch, to_torch_state_dict
 from interop_models import (
     ACTIVATION_ARGS,
     ACTIVATIONS,
+    LAYER_MODELS,
     batch,
+    layer_input,
+    layer_model,
     sandwich,
     sigmoid_net,
 )
@@ -30,6 +33,7 @@ def torch_out(seq: Any, x: np.ndarray) -> np.ndarray:
 
 
 def assert_same_parameters(a: nn.Module, b: nn.Module) -> None:
+    """Parameters and buffers (running statistics) bit-identical, same dtypes."""
     pa, pb = a.state_dict(), b.state_dict()
     assert list(pa) == list(pb)
     for key in pa:
@@ -83,6 +87,72 @@ def test_each_layer_round_trips(name: str, dtype: Any) -> None:
     np.testing.assert_array_equal(back(x), model(x))
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+@pytest.mark.parametrize("name", list(LAYER_MODELS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_each_shaped_layer_round_trips(name: str, dtype: Any) -> None:
+    model = layer_model(name, dtype)
+    seq = to_torch(model)
+    back = from_torch(seq)
+    wrapped = model if isinstance(model, nn.Sequential) else nn.Sequential(model)
+    assert_same_parameters(wrapped, back)  # the state dicts: buffers too
+    assert [type(m) for _, m in back.named_modules()] == [
+        type(m) for _, m in wrapped.named_modules()
+    ]
+    x = layer_input(name, 6, dtype)
+    with torch.no_grad():
+        theirs = seq(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(theirs, model(x), rtol=RTOL[dtype], atol=RTOL[dtype])
+    np.testing.assert_array_equal(back.eval()(x), model(x))
+    assert to_torch_state_dict(model).keys() == seq.state_dict().keys()
+
+
+def test_running_statistics_and_modes_cross_both_ways() -> None:
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.ReLU())
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        model(rng.normal(size=(8, 3)))
+    model[1].eval()  # one module in eval mode, the others in training mode
+    seq = to_torch(model)
+    assert seq.training and not seq[1].training and seq[2].training
+    assert int(seq[1].num_batches_tracked) == 4
+    np.testing.assert_array_equal(seq[1].running_var.numpy(), model[1].running_var)
+    seq[1].train()
+    with torch.no_grad():
+        seq(torch.from_numpy(rng.normal(size=(8, 3))))  # torch updates them once more
+    back = from_torch(seq)
+    assert int(back[1].num_batches_tracked) == 5 and back[1].training
+    np.testing.assert_array_equal(back[1].running_mean, seq[1].running_mean.numpy())
+
+
+def test_residual_becomes_a_torch_module_computing_x_plus_block() -> None:
+    from minitorch_bp.interop import torch_residual_class
+
+    model = nn.Sequential(nn.Residual(nn.Sequential(nn.Linear(3, 3, rng=0), nn.Tanh())))
+    seq = to_torch(model)
+    assert type(seq[0]) is torch_residual_class()
+    assert list(seq.state_dict()) == ["0.block.0.weight", "0.block.0.bias"]
+    x = batch(4, np.float64)[:, :3].copy()
+    with torch.no_grad():
+        np.testing.assert_allclose(seq(torch.from_numpy(x)).numpy(), model(x), rtol=1e-12)
+    native = torch.nn.Sequential(torch_residual_class()(torch.nn.Linear(3, 3).double()))
+    assert isinstance(from_torch(native)[0], nn.Residual)
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (torch.nn.Conv2d(2, 2, 3, groups=2), "groups=2 is not supported"),
+        (torch.nn.MaxPool2d(2, return_indices=True), "return_indices=True is not supported"),
+        (torch.nn.Conv2d(2, 2, 3, padding_mode="reflect"), "padding_mode='reflect'"),
+        (torch.nn.Embedding(5, 2, max_norm=1.0), "max_norm=1.0 has no equivalent"),
+    ],
+)
+def test_torch_options_we_do_not_have_are_refused_by_name(module: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=rf"module 0 .*{message}"):
+        from_torch(torch.nn.Sequential(module))
+
+
 @pytest.mark.parametrize(
     ("name", "attr", "value"),
     [("LeakyReLU", "negative_slope", 0.2), ("Softmax", "dim", -1), ("Dropout", "p", 0.3)],
@@ -126,7 +196,10 @@ def test_nested_sequentials_round_trip() -> None:
 
 def test_unsupported_torch_module_is_named_with_its_position() -> None:
     seq = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Hardswish())
-    with pytest.raises(ValueError, match=r"module 1 is Hardswish .*supported: torch.nn.Dropout"):
+    with pytest.raises(
+        ValueError,
+        match=r"module 1 is Hardswish .*supported: torch.nn.AdaptiveAvgPool2d.*torch.nn.Dropout",
+    ):
         from_torch(seq)
 
 

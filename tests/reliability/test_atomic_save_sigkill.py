@@ -69,7 +69,9 @@ def _kill_mid_save(path: Path, delay: float) -> tuple[int, bool]:
             child.kill()
             rest = child.stdout.read()
             child.wait()
-    saved = max([saved, *(int(line.split()[1]) for line in rest.splitlines() if "saved" in line)])
+    # The kill can cut the last line short ("sav"): only whole "saved k" lines count.
+    words = [line.split() for line in rest.split("\n")[:-1]]
+    saved = max([saved, *(int(w[1]) for w in words if len(w) == 2 and w[0] == "saved")])
     return saved, in_progress
 
 

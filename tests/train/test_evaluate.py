@@ -101,3 +101,10 @@ def test_predict_and_evaluate_refuse_non_finite_outputs() -> None:
         predict(Broken(), np.ones((3, 2)))
     with pytest.raises(ValueError, match=r"evaluate: the model's output holds 1 NaN or inf"):
         evaluate(Broken(), np.ones((3, 2)), np.ones((3, 2)), metrics=("accuracy",))
+
+
+def test_evaluate_keeps_the_integer_indices_of_an_embedding_model() -> None:
+    model = nn.Sequential(nn.Embedding(5, 2, rng=0), nn.Flatten(), nn.Linear(6, 3, rng=1))
+    idx = np.array([[0, 4, 2], [1, 1, 3]])
+    result = evaluate(model, idx, np.array([0, 2]), criterion=nn.CrossEntropyLoss())
+    assert result["loss"] == pytest.approx(nn.CrossEntropyLoss()(model(idx), np.array([0, 2])))
