@@ -129,8 +129,14 @@ def gradcheck_report(
     X = as_batch(X, "gradcheck", "X")
     m = X.shape[0]
 
+    if criterion.reduction == "none":
+        raise ValueError(
+            f"gradcheck: {type(criterion).__name__} has reduction='none'; the check needs one"
+            " number J (use 'batchmean', 'sum' or 'mean')"
+        )
+
     def cost() -> float:
-        return criterion(model(X), Y) + l2_penalty(model, lam, m)
+        return float(criterion(model(X), Y)) + l2_penalty(model, lam, m)
 
     model.zero_grad()
     criterion(model(X), Y)

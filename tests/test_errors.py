@@ -142,7 +142,7 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "reduction": (
         lambda: nn.BCELoss(reduction="avg"),
         ValueError,
-        r"reduction='avg' must be one of \('batchmean', 'sum', 'mean'\)",
+        r"reduction='avg' must be one of \('batchmean', 'sum', 'mean', 'none'\)",
     ),  # type: ignore[arg-type]
     "backward-before-forward": (
         _backward_first,

@@ -4,14 +4,17 @@ from minitorch_bp.nn import functional, init, registry
 from minitorch_bp.nn.activation import Elementwise, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from minitorch_bp.nn.container import Sequential
 from minitorch_bp.nn.cross_entropy import CrossEntropyLoss
+from minitorch_bp.nn.distribution_losses import KLDivLoss, PoissonNLLLoss
 from minitorch_bp.nn.dropout import Dropout
 from minitorch_bp.nn.linear import Linear
 from minitorch_bp.nn.loss import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
 from minitorch_bp.nn.module import Module
+from minitorch_bp.nn.nll import NLLLoss
 from minitorch_bp.nn.parameter import Parameter
+from minitorch_bp.nn.regression_losses import HuberLoss, L1Loss, SmoothL1Loss
 from minitorch_bp.nn.regularization import l2_gradient, l2_penalty
 from minitorch_bp.nn.smooth import ELU, GELU, SELU, Softplus
-from minitorch_bp.nn.softmax import Softmax
+from minitorch_bp.nn.softmax import LogSoftmax, Softmax
 
 __all__ = [
     "ELU",
@@ -22,16 +25,23 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Elementwise",
+    "HuberLoss",
     "Identity",
+    "KLDivLoss",
+    "L1Loss",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "Loss",
     "MSELoss",
     "Module",
+    "NLLLoss",
     "Parameter",
+    "PoissonNLLLoss",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Softplus",
     "Tanh",
