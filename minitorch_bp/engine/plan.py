@@ -55,15 +55,16 @@ class Plan:
     r"""The compiled step for one batch shape and dtype.
 
     Attributes:
-        run: ``run(X, Y) -> float``, forward, the criterion's value (no λ term) and the
-            backward into every parameter's ``grad``.
+        run: ``run(X, Y) -> float`` (``run(X, Y, S)`` with sample weights ``S``), forward,
+            the criterion's value (no λ term) and the backward into every trained parameter's
+            ``grad`` (a frozen one's is left as it is).
         output: the buffer holding the model's output after ``run``.
         deltas: ``{l: buffer}`` with :math:`\partial J/\partial z^{(l)}` at the output of
             each ``Linear`` after ``run`` (the notes' scaled :math:`\delta^{(l)}`).
         source: the program's source, one numpy call per line.
     """
 
-    run: Callable[[Array, Array], float]
+    run: Callable[..., float]
     output: Array
     deltas: dict[int, Array] = field(default_factory=dict)
     source: str = ""
@@ -73,6 +74,10 @@ class Plan:
     reduction: str = ""
     #: ``(shape, dtype)`` of a target the criterion takes as it is (set on first use).
     target: tuple[tuple[int, ...], np.dtype[Any]] | None = None
+    #: ``Parameter.freeze_changes`` when the plan was made: which gradients it computes.
+    freeze: int = 0
+    #: Whether the plan takes sample weights.
+    weighted: bool = False
 
 
 class _Builder:
@@ -84,8 +89,10 @@ class _Builder:
         criterion: Loss,
         shapes: Sequence[tuple[int, ...]],
         dtype: np.dtype[Any],
+        weighted: bool = False,
     ) -> None:
         self.p = Program()
+        self.weighted = weighted  # the step gets sample weights S
         self.layers = list(layers)
         self.criterion = criterion
         self.shapes = list(shapes)  # shapes[0] is X's, shapes[i + 1] is layer i's output
@@ -173,8 +180,11 @@ class _Builder:
     # ----------------------------------------------------------------- backward
     def backward(self, names: list[str], grad: str, start: int) -> None:
         """Emit the δ chain from layer ``start`` down, ``grad`` holding ∂J/∂(its output)."""
+        # The first layer with a parameter to train: below it no δ is needed (frozen
+        # layers, requires_grad=False, need none of their own either).
         first = next(
-            (i for i, m in enumerate(self.layers) if any(True for _ in m.named_parameters())), None
+            (i for i, m in enumerate(self.layers) if any(p.requires_grad for p in m.parameters())),
+            None,
         )
         n_linear = sum(isinstance(m, Linear) for m in self.layers[: start + 1])
         for i in range(start, -1, -1):
@@ -240,13 +250,14 @@ class _Builder:
     def backward_linear(self, i: int, module: Linear, x: str, grad: str, need_input: bool) -> str:
         p = self.p
         gT = p.name(p.namespace[grad].T, f"{grad}T")
-        self.write_grad(
-            f"dot({gT}, {x}, {{out}})",
-            module.weight,
-            f"gW{i}",
-            f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
-        )
-        if module.bias is not None:
+        if module.weight.requires_grad:  # a frozen weight needs no δᵀa product
+            self.write_grad(
+                f"dot({gT}, {x}, {{out}})",
+                module.weight,
+                f"gW{i}",
+                f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
+            )
+        if module.bias is not None and module.bias.requires_grad:
             ones = p.name(self.ones, "ones")
             self.write_grad(
                 f"dot({ones}, {grad}, {{out}})",
@@ -268,6 +279,7 @@ def build(
     shapes: Sequence[tuple[int, ...]],
     dtype: np.dtype[Any],
     zero: Sequence[Parameter],
+    weighted: bool = False,
 ) -> Plan:
     """Write and compile the step for a batch whose layer outputs have ``shapes``.
 
@@ -279,8 +291,9 @@ def build(
         zero: parameters whose gradients the program must zero first (those it does not
             overwrite itself: an optimizer's parameters outside the model, a module run
             through its own backward).
+        weighted: the step gets sample weights (``run(X, Y, S)``).
     """
-    b = _Builder(layers, criterion, shapes, dtype)
+    b = _Builder(layers, criterion, shapes, dtype, weighted)
     p = b.p
     for i, param in enumerate(zero):
         p.emit(f"{p.name(param.grad, f'gz{i}')}.fill(0)", "a gradient the plan does not overwrite")
@@ -294,13 +307,13 @@ def build(
                         "run by its own backward: accumulates",
                     )
                     b.written.add(id(param))
-    loss = fusions.choose(layers[-1] if layers else None, criterion)
+    loss = fusions.choose(layers[-1] if layers else None, criterion, weighted)
     names = b.forward(loss)
     pred = names[-1]
     start = loss.emit(b, pred, names[-2] if len(names) > 1 else "X")
     if start >= 0:
         b.backward(names, loss.delta, start)
-    run = p.compile("X, Y", "J")
+    run = p.compile("X, Y, S" if weighted else "X, Y", "J")
     return Plan(
         run=run,
         output=p.namespace[pred] if pred != "X" else np.empty(0),
@@ -309,6 +322,8 @@ def build(
         input_shape=tuple(shapes[0]),
         dtype=np.dtype(dtype),
         reduction=criterion.reduction,
+        freeze=Parameter.freeze_changes,
+        weighted=weighted,
     )
 
 
