@@ -135,7 +135,7 @@ class Generic(LossEnd):
             p.namespace["weighted_end"] = weighted_end
             listed = "(" + "".join(f"{s}, " for s in scratch) + ")"
             p.emit(
-                f"J = weighted_end({crit}, {pred}, Y, S, {listed}, {d})",
+                f"J = weighted_end({crit}, {pred}, Y, {'S' if b.weighted else None}, {listed}, {d})",
                 f"J and ∂J/∂(prediction), scaled by 1/W of this batch   ({type(b.criterion).__name__})",
             )
             p.emit("if not isfinite(J): fail(X, Y)", "NaN/inf in J")

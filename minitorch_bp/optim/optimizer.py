@@ -351,7 +351,7 @@ def _signature_defaults(cls: type) -> dict[str, Any]:
 
 def split_groups(params: Iterable[Any], who: str) -> list[Mapping[str, Any]]:
     """``params`` as a list of groups: dicts stay groups, parameters make one group."""
-    if isinstance(params, (Parameter, Mapping)):
+    if isinstance(params, (Parameter, Mapping)) or not isinstance(params, Iterable):
         raise TypeError(
             f"{who}: params must be an iterable of Parameters or of group dicts, not a"
             f" {type(params).__name__}; pass model.parameters()"
