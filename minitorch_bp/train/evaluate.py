@@ -67,9 +67,16 @@ def predict(model: Module, X: Any) -> Array:
     return classes_from_outputs(model(np.asarray(X)))
 
 
-def accuracy(out: Array, Y: Any) -> float:
-    """Fraction of rows whose predicted class (from outputs ``out``) matches the targets."""
-    return float(np.mean(classes_from_outputs(out) == class_labels(Y)))
+def accuracy(out: Array, Y: Any, sample_weight: Any = None) -> float:
+    """Fraction of rows whose predicted class (from outputs ``out``) matches the targets.
+
+    With ``sample_weight`` the weighted fraction, as scikit-learn's ``accuracy_score``.
+    """
+    hits = classes_from_outputs(out) == class_labels(Y)
+    if sample_weight is None:
+        return float(np.mean(hits))
+    s = np.asarray(sample_weight, dtype=np.float64)
+    return float(np.dot(s, hits) / np.sum(s))
 
 
 def evaluate(
@@ -80,12 +87,14 @@ def evaluate(
     criterion: Loss | None = None,
     l2: float = 0.0,
     metrics: tuple[str, ...] = ("loss", "accuracy"),
+    sample_weight: Any = None,
 ) -> dict[str, float]:
     r"""Return ``{"loss": J, "accuracy": ...}`` of ``model`` on ``(X, Y)`` in one forward.
 
     ``loss`` is criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` with :math:`m` the
     number of rows; it needs ``criterion`` (left out otherwise). ``accuracy`` needs class
-    targets (one-hot rows, one 0/1 column, or 1-D labels).
+    targets (one-hot rows, one 0/1 column, or 1-D labels). With ``sample_weight`` both are
+    weighted, and :math:`m` is the weights' total (scikit-learn's ``sw_sum``).
 
     Example:
         >>> from minitorch_bp import nn
@@ -98,9 +107,11 @@ def evaluate(
     out = model(X.astype(model.parameters()[0].dtype) if X.dtype.kind in "iub" else X)
     result: dict[str, float] = {}
     if "loss" in metrics and criterion is not None:
-        result["loss"] = criterion(out, Y) + l2_penalty(model, l2, X.shape[0])
+        m = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        J = float(criterion(out, Y, sample_weight))
+        result["loss"] = J + l2_penalty(model, l2, m)
     if "accuracy" in metrics:
-        result["accuracy"] = accuracy(out, Y)
+        result["accuracy"] = accuracy(out, Y, sample_weight)
     return result
 
 
