@@ -48,12 +48,15 @@ class Parameter:
         ((2, 3), True, True)
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "regularized")
+    __slots__ = ("_data", "_grad", "regularized", "requires_grad")
 
     #: Counts every change of any parameter's ``requires_grad``: a compiled training step
     #: (:mod:`minitorch_bp.engine`) plans which gradients to compute, and compares this
     #: one number to know whether a plan still holds.
     freeze_changes: ClassVar[int] = 0
+
+    regularized: bool
+    requires_grad: bool
 
     def __init__(self, data: Any, *, regularized: bool = True, requires_grad: bool = True) -> None:
         arr = np.array(data, copy=True, order="C")
@@ -61,18 +64,17 @@ class Parameter:
         self._data: Array = arr
         self._grad: Array = np.zeros_like(arr)
         self.regularized = bool(regularized)
-        self._requires_grad = _check_flag(requires_grad)
+        self.requires_grad = requires_grad
 
-    @property
-    def requires_grad(self) -> bool:
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, value: bool) -> None:
-        flag = _check_flag(value)
-        if flag != self._requires_grad:
-            self._requires_grad = flag
-            Parameter.freeze_changes += 1
+    def __setattr__(self, name: str, value: Any) -> None:
+        # requires_grad is a plain attribute, read on every step; setting it is checked and
+        # counted here (a property would slow every read).
+        if name == "requires_grad":
+            flag = _check_flag(value)
+            if flag is not getattr(self, "requires_grad", flag):
+                Parameter.freeze_changes += 1
+            value = flag
+        object.__setattr__(self, name, value)
 
     @property
     def data(self) -> Array:
@@ -116,7 +118,7 @@ class Parameter:
         np.copyto(target, arr, casting="same_kind")
 
     def __repr__(self) -> str:
-        frozen = "" if self._requires_grad else ", requires_grad=False"
+        frozen = "" if self.requires_grad else ", requires_grad=False"
         return (
             f"Parameter(shape={self.shape}, dtype={self.dtype},"
             f" regularized={self.regularized}{frozen})"

@@ -35,6 +35,8 @@ Array = NDArray[Any]
 
 
 def _params(model: Module | Iterable[Parameter]) -> list[Parameter]:
+    if isinstance(model, list):  # an optimizer's group: no copy on a step's path
+        return model
     return model.parameters() if isinstance(model, Module) else list(model)
 
 

@@ -59,7 +59,7 @@ def scratch_for(params: Sequence[Parameter]) -> list[Array]:
     return [np.empty_like(p.data) for p in params]
 
 
-def load_counts(value: Any, n: int, who: str, key: str) -> NDArray[np.int64]:
+def load_counts(value: Any, n: int, who: str, key: str) -> list[int]:
     """Per-parameter step counts from a state: ``n`` integers >= 0, or one for all."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         items: list[Any] = [value] * n
@@ -74,7 +74,7 @@ def load_counts(value: Any, n: int, who: str, key: str) -> NDArray[np.int64]:
         raise ValueError(
             f"{who}.load_state_dict: {key}={value!r:.80} must be {n} step count(s), integers >= 0"
         )
-    return np.array(items, dtype=np.int64).reshape(n)
+    return [int(v) for v in items]
 
 
 def load_optional(saved: Any, params: list[Parameter], who: str, key: str) -> list[Array | None]:

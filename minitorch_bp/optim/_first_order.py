@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from minitorch_bp._validation import check_nonnegative
 from minitorch_bp.nn.parameter import Parameter
@@ -37,17 +36,27 @@ class FirstOrderOptimizer(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
-        self.param_steps: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.param_steps: list[int] = []
         self._work: list[Array] = []
         self._starts: list[int] = []
+        #: Per group, ``(index, parameter, data, grad, work)``: a parameter keeps its arrays
+        #: for life (assignment copies into them), so a step looks them up once.
+        self._slots: list[list[tuple[int, Parameter, Array, Array, Array]]] = []
         super().__init__(params, defaults)
         self.steps = 0
 
     def _add_state(self, params: list[Parameter]) -> None:
-        self._starts.append(len(self.param_steps))
-        # An array, not a list: counting past 256 then allocates no Python ints per step.
-        self.param_steps = np.concatenate([self.param_steps, np.zeros(len(params), np.int64)])
-        self._work += scratch_for(params)
+        start = len(self.param_steps)
+        self._starts.append(start)
+        self.param_steps += [0] * len(params)
+        work = scratch_for(params)
+        self._work += work
+        self._slots.append(
+            [
+                (start + j, p, p.data, p.grad, w)
+                for j, (p, w) in enumerate(zip(params, work, strict=True))
+            ]
+        )
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
@@ -73,32 +82,34 @@ class FirstOrderOptimizer(Optimizer):
         ``coupled=False`` leaves ``weight_decay`` out (AdamW, NAdam and RAdam decouple it).
         """
         c = l2_coefficient(p, group["l2"], m)
-        wd = group.get("weight_decay", 0.0)
-        if coupled and wd and decays(p):
-            c += wd
+        if coupled:
+            wd = group["weight_decay"]
+            if wd and decays(p):
+                c += wd
         grad = p.grad
-        if c:
-            np.multiply(p.data, c, out=out)
-            if group.get("maximize", False):
+        if group["maximize"]:
+            if c:
+                np.multiply(p.data, c, out=out)
                 out -= grad
             else:
-                out += grad
-        elif group.get("maximize", False):
-            np.negative(grad, out=out)
+                np.negative(grad, out=out)
+        elif c:
+            np.multiply(p.data, c, out=out)
+            out += grad
         else:
             np.copyto(out, grad)
         return out
 
     def decouple(self, group: dict[str, Any], p: Parameter) -> None:
         r""":math:`\Theta \leftarrow \Theta(1 - \alpha w)` on a decaying parameter (decoupled decay)."""
-        wd = group.get("weight_decay", 0.0)
+        wd = group["weight_decay"]
         if wd and decays(p):
             p.data *= 1.0 - group["lr"] * wd
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["step"] = self.steps
-        state["param_steps"] = self.param_steps.tolist()
+        state["param_steps"] = list(self.param_steps)
         return state
 
     def _load_state(self, state: Mapping[str, Any]) -> None:

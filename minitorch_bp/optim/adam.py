@@ -121,40 +121,41 @@ class Adam(FirstOrderOptimizer):
         loss = closure() if closure is not None else None
         m = self.batch_size(m)
         self.steps += 1
-        for group, i, p in self.trained():
-            D = self.direction(group, p, m, self._work[i], coupled=not self.decoupled)
-            if self.decoupled:
-                self.decouple(group, p)
-            self.param_steps[i] += 1
-            self._update(group, i, p.data, D, self._tmp[i])
+        decoupled, steps = self.decoupled, self.param_steps
+        for group, slots in zip(self.param_groups, self._slots, strict=True):
+            beta1, beta2 = group["betas"]
+            lr, eps, amsgrad = group["lr"], group["eps"], group["amsgrad"]
+            for i, p, data, _, g in slots:
+                if not p.requires_grad:
+                    continue
+                self.direction(group, p, m, g, coupled=not decoupled)
+                if decoupled:
+                    self.decouple(group, p)
+                steps[i] += 1
+                t = steps[i]
+                tmp = self._tmp[i]
+                m1, m2 = self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i]
+                m1 *= beta1
+                np.multiply(g, 1.0 - beta1, out=tmp)
+                m1 += tmp
+                m2 *= beta2
+                np.multiply(g, g, out=tmp)
+                tmp *= 1.0 - beta2
+                m2 += tmp
+                second = m2
+                if amsgrad:
+                    top = self._max_exp_avg_sq[i]
+                    if top is None:
+                        top = self._max_exp_avg_sq[i] = np.zeros_like(m2)
+                    np.maximum(top, m2, out=top)
+                    second = top
+                np.sqrt(second, out=tmp)
+                tmp /= math.sqrt(1.0 - beta2**t)
+                tmp += eps
+                np.divide(m1, tmp, out=tmp)
+                tmp *= lr / (1.0 - beta1**t)
+                data -= tmp
         return loss
-
-    def _update(self, group: dict[str, Any], i: int, data: Array, g: Array, tmp: Array) -> None:
-        """The moment updates and the step, in place; ``g`` and ``tmp`` are overwritten."""
-        beta1, beta2 = group["betas"]
-        t = self.param_steps[i]
-        m1, m2 = self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i]
-        m1 *= beta1
-        np.multiply(g, 1.0 - beta1, out=tmp)
-        m1 += tmp
-        m2 *= beta2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta2
-        m2 += tmp
-        second = m2
-        if group["amsgrad"]:
-            top = self._max_exp_avg_sq[i]
-            if top is None:
-                top = self._max_exp_avg_sq[i] = np.zeros_like(m2)
-            np.maximum(top, m2, out=top)
-            second = top
-        step_size = group["lr"] / (1.0 - beta1**t)
-        np.sqrt(second, out=tmp)
-        tmp /= math.sqrt(1.0 - beta2**t)
-        tmp += group["eps"]
-        np.divide(m1, tmp, out=tmp)
-        tmp *= step_size
-        data -= tmp
 
     def state_dict(self) -> dict[str, Any]:
         """Return the hyper-parameters, the groups, the step counts and the moments (copies)."""

@@ -135,34 +135,38 @@ class SGD(FirstOrderOptimizer):
         loss = closure() if closure is not None else None
         m = self.batch_size(m)
         self.steps += 1
-        work, steps = self._work, self.param_steps
-        for group, start in zip(self.param_groups, self._starts, strict=True):
+        steps = self.param_steps
+        for group, slots in zip(self.param_groups, self._slots, strict=True):
             if group["momentum"] or group["maximize"] or group["weight_decay"]:
-                self._general(group, start, m)
+                self._general(group, slots, m)
                 continue
             lr, l2 = group["lr"], group["l2"]
-            for i, p in enumerate(group["params"], start):
+            for i, p, data, grad, tmp in slots:
                 if not p.requires_grad:
                     continue
-                data, tmp = p.data, work[i]
                 # The λ term first, as a scaling of the weights: Θ − α(λ/m)Θ − αg equals
                 # Θ − α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
                 if l2:
                     c = l2_coefficient(p, l2, m)
                     if c:
                         np.multiply(data, 1.0 - lr * c, data)
-                np.multiply(p.grad, lr, tmp)
+                np.multiply(grad, lr, tmp)
                 np.subtract(data, tmp, data)
                 steps[i] += 1
         return loss
 
-    def _general(self, group: dict[str, Any], start: int, m: float) -> None:
+    def _general(
+        self,
+        group: dict[str, Any],
+        slots: list[tuple[int, Parameter, Array, Array, Array]],
+        m: float,
+    ) -> None:
         """PyTorch's update with momentum, dampening, Nesterov, weight decay or maximize."""
         mu, tau, lr = group["momentum"], group["dampening"], group["lr"]
-        for i, p in enumerate(group["params"], start):
+        for i, p, data, _, work in slots:
             if not p.requires_grad:
                 continue
-            D = self.direction(group, p, m, self._work[i])
+            D = self.direction(group, p, m, work)
             if mu:
                 v = self._velocity[i]
                 if v is None:  # PyTorch: the buffer starts as the first gradient
@@ -177,7 +181,7 @@ class SGD(FirstOrderOptimizer):
                 else:
                     np.copyto(D, v)
             D *= lr
-            p.data -= D
+            data -= D
             self.param_steps[i] += 1
 
     def _spare(self, i: int) -> Array:

@@ -146,7 +146,7 @@ def test_every_optimizer_leaves_a_frozen_parameter_and_its_state_alone(name: str
         opt.step(m=5)
     for p, before in zip(model[0].parameters(), frozen):
         np.testing.assert_array_equal(p.data, before)
-    assert opt.param_steps.tolist() == [0, 0, 3, 3]  # as PyTorch's per-parameter step
+    assert opt.param_steps == [0, 0, 3, 3]  # as PyTorch's per-parameter step
     assert not np.array_equal(model[2].weight.data, _model()[2].weight.data)
 
 
