@@ -60,7 +60,7 @@ class FirstOrderOptimizer(Optimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"{type(self).__name__}{': ' + where if where else ''}"
+        who = self.who(where)
         if "weight_decay" in group:
             group["weight_decay"] = check_nonnegative(group["weight_decay"], "weight_decay", who)
         if "maximize" in group:

@@ -92,11 +92,8 @@ class Adam(FirstOrderOptimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"{type(self).__name__}{': ' + where if where else ''}"
-        if "betas" in group:
-            group["betas"] = check_betas(group["betas"], who)
-        if "eps" in group:
-            group["eps"] = check_nonnegative(group["eps"], "eps", who)
+        who = self.who(where)
+        check_moment_settings(group, who)
         if "amsgrad" in group:
             group["amsgrad"] = check_flag(group["amsgrad"], "amsgrad", who)
         return group
@@ -135,13 +132,7 @@ class Adam(FirstOrderOptimizer):
                 t = steps[i]
                 tmp = self._tmp[i]
                 m1, m2 = self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i]
-                m1 *= beta1
-                np.multiply(g, 1.0 - beta1, out=tmp)
-                m1 += tmp
-                m2 *= beta2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                m2 += tmp
+                update_moments(m1, m2, g, beta1, beta2, tmp)
                 second = m2
                 if amsgrad:
                     top = self._max_exp_avg_sq[i]
@@ -210,6 +201,25 @@ class AdamW(Adam):
         super().__init__(
             params, lr, betas, eps, l2, weight_decay, amsgrad=amsgrad, maximize=maximize
         )
+
+
+def update_moments(m1: Array, m2: Array, g: Array, beta1: float, beta2: float, tmp: Array) -> None:
+    r"""Adam's moments, in place: :math:`m_1 \leftarrow \beta_1 m_1 + (1-\beta_1)g`, :math:`m_2 \leftarrow \beta_2 m_2 + (1-\beta_2)g^2`."""
+    m1 *= beta1
+    np.multiply(g, 1.0 - beta1, out=tmp)
+    m1 += tmp
+    m2 *= beta2
+    np.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta2
+    m2 += tmp
+
+
+def check_moment_settings(group: dict[str, Any], who: str) -> None:
+    """Check the ``betas`` and ``eps`` of a group of the Adam family, in place."""
+    if "betas" in group:
+        group["betas"] = check_betas(group["betas"], who)
+    if "eps" in group:
+        group["eps"] = check_nonnegative(group["eps"], "eps", who)
 
 
 def check_betas(betas: Any, who: str) -> tuple[float, float]:

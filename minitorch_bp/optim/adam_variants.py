@@ -12,7 +12,7 @@ from minitorch_bp._validation import check_nonnegative
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim._buffers import StateBuffer, scratch_for
 from minitorch_bp.optim._first_order import FirstOrderOptimizer, check_flag
-from minitorch_bp.optim.adam import check_betas
+from minitorch_bp.optim.adam import check_moment_settings, update_moments
 from minitorch_bp.optim.optimizer import Array
 
 
@@ -28,11 +28,8 @@ class _Moments(FirstOrderOptimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"{type(self).__name__}{': ' + where if where else ''}"
-        if "betas" in group:
-            group["betas"] = check_betas(group["betas"], who)
-        if "eps" in group:
-            group["eps"] = check_nonnegative(group["eps"], "eps", who)
+        who = self.who(where)
+        check_moment_settings(group, who)
         if "decoupled_weight_decay" in group:
             group["decoupled_weight_decay"] = check_flag(
                 group["decoupled_weight_decay"], "decoupled_weight_decay", who
@@ -53,15 +50,9 @@ class _Moments(FirstOrderOptimizer):
         if decoupled:
             self.decouple(group, p)
         beta1, beta2 = group["betas"]
-        tmp = self._tmp[i]
-        m1, m2 = self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i]
-        m1 *= beta1
-        np.multiply(g, 1.0 - beta1, out=tmp)
-        m1 += tmp
-        m2 *= beta2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta2
-        m2 += tmp
+        update_moments(
+            self._exp_avg.arrays[i], self._exp_avg_sq.arrays[i], g, beta1, beta2, self._tmp[i]
+        )
         return g
 
     def state_dict(self) -> dict[str, Any]:
@@ -146,7 +137,7 @@ class NAdam(_Moments):
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
         if "momentum_decay" in group:
-            who = f"NAdam{': ' + where if where else ''}"
+            who = self.who(where)
             group["momentum_decay"] = check_nonnegative(
                 group["momentum_decay"], "momentum_decay", who
             )

@@ -86,7 +86,7 @@ class RMSprop(FirstOrderOptimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"RMSprop{': ' + where if where else ''}"
+        who = self.who(where)
         for key in ("alpha", "momentum"):
             if key in group:
                 group[key] = check_unit_interval(group[key], key, who)
@@ -227,7 +227,7 @@ class Adagrad(FirstOrderOptimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"Adagrad{': ' + where if where else ''}"
+        who = self.who(where)
         for key in ("lr_decay", "initial_accumulator_value", "eps"):
             if key in group:
                 group[key] = check_nonnegative(group[key], key, who)

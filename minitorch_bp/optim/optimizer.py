@@ -113,9 +113,13 @@ class Optimizer:
         self.params.extend(plist)
         self._add_state(plist)
 
+    def who(self, where: str) -> str:
+        """The name errors give: the class, and the group when it is one (``where``)."""
+        return f"{type(self).__name__}{': ' + where if where else ''}"
+
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         """Return ``group`` with its hyper-parameters checked (subclasses add theirs)."""
-        who = f"{type(self).__name__}{': ' + where if where else ''}"
+        who = self.who(where)
         if "lr" in group:
             # The constructor's lr must be > 0; a group's may be 0 (PyTorch's way of
             # holding a group still, and where a schedule can end).

@@ -106,7 +106,7 @@ class SGD(FirstOrderOptimizer):
 
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
-        who = f"SGD{': ' + where if where else ''}"
+        who = self.who(where)
         if "momentum" in group:
             nesterov = check_flag(group.get("nesterov", False), "nesterov", who)
             group["momentum"] = check_momentum(group["momentum"], nesterov, who)
