@@ -162,9 +162,15 @@ def strong_wolfe(
             bracket = [prev, new]
             break
         step = cubic_minimizer(
-            prev.t, prev.f, prev.gtd, new.t, new.f, new.gtd,
-            new.t + 0.01 * (new.t - prev.t), 10.0 * new.t,
-        )  # fmt: skip
+            prev.t,
+            prev.f,
+            prev.gtd,
+            new.t,
+            new.f,
+            new.gtd,
+            new.t + 0.01 * (new.t - prev.t),
+            10.0 * new.t,
+        )
         prev, new = new, point(step)
         evals += 1
         trials += 1

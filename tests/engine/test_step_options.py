@@ -205,9 +205,12 @@ def test_what_a_step_cannot_mean_is_refused() -> None:
         train.compile_step(model, nn.MSELoss(), optim.LBFGS(model.parameters()), clip_grad_norm=1.0)
     with pytest.raises(ValueError, match="clip_grad_norm or clip_grad_value, not both"):
         train.compile_step(
-            model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1.0), clip_grad_norm=1.0,
+            model,
+            nn.MSELoss(),
+            optim.SGD(model.parameters(), lr=1.0),
+            clip_grad_norm=1.0,
             clip_grad_value=1.0,
-        )  # fmt: skip
+        )
     step = train.compile_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1.0))
     with pytest.raises(ValueError, match="sample weights add up to 0.0"):
         step(np.ones((2, 4)), np.ones((2, 3)), sample_weight=np.zeros(2))

@@ -111,9 +111,16 @@ def test_sklearn_mode_stops_fit_where_mlp_regressor_stops() -> None:
     X, y, _ = _regression()
     model = _net(3)
     reg = _sklearn_twin(
-        model, X, y, None, learning_rate_init=0.2, alpha=0.0, tol=1e-3, n_iter_no_change=4,
+        model,
+        X,
+        y,
+        None,
+        learning_rate_init=0.2,
+        alpha=0.0,
+        tol=1e-3,
+        n_iter_no_change=4,
         max_iter=500,
-    )  # fmt: skip
+    )
     reg.set_params(warm_start=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # it must stop on its rule, not on max_iter
@@ -168,11 +175,24 @@ def test_validation_split_holds_out_the_last_rows_as_keras() -> None:
     np.testing.assert_allclose(h["val_loss"], expected["val_loss"], rtol=1e-13)
     np.testing.assert_allclose(h["loss"], expected["loss"], rtol=1e-13)
     with pytest.raises(ValueError, match=r"validation_split=1.5 must be a number in \(0, 1\)"):
-        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.3), DataLoader(X, Y, 8),
-            epochs=1, validation_split=1.5)  # fmt: skip
+        fit(
+            model,
+            nn.MSELoss(),
+            optim.SGD(model.parameters(), lr=0.3),
+            DataLoader(X, Y, 8),
+            epochs=1,
+            validation_split=1.5,
+        )
     with pytest.raises(ValueError, match="give val_data or validation_split, not both"):
-        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.3), DataLoader(X, Y, 8),
-            epochs=1, validation_split=0.2, val_data=(X, Y))  # fmt: skip
+        fit(
+            model,
+            nn.MSELoss(),
+            optim.SGD(model.parameters(), lr=0.3),
+            DataLoader(X, Y, 8),
+            epochs=1,
+            validation_split=0.2,
+            val_data=(X, Y),
+        )
 
 
 def test_shuffled_batches_carry_their_sample_weights() -> None:
@@ -181,14 +201,35 @@ def test_shuffled_batches_carry_their_sample_weights() -> None:
     Y = y.reshape(-1, 1)
     s = np.ones(12)
     a, b = _net(), _net()
-    ha = fit(a, nn.MSELoss(), optim.SGD(a.parameters(), lr=0.3), DataLoader(X, Y, 4, seed=1),
-             epochs=3, metrics=("loss",), progress=False, sample_weight=s)  # fmt: skip
-    hb = fit(b, nn.MSELoss(), optim.SGD(b.parameters(), lr=0.3), DataLoader(X, Y, 4, seed=1),
-             epochs=3, metrics=("loss",), progress=False)  # fmt: skip
+    ha = fit(
+        a,
+        nn.MSELoss(),
+        optim.SGD(a.parameters(), lr=0.3),
+        DataLoader(X, Y, 4, seed=1),
+        epochs=3,
+        metrics=("loss",),
+        progress=False,
+        sample_weight=s,
+    )
+    hb = fit(
+        b,
+        nn.MSELoss(),
+        optim.SGD(b.parameters(), lr=0.3),
+        DataLoader(X, Y, 4, seed=1),
+        epochs=3,
+        metrics=("loss",),
+        progress=False,
+    )
     np.testing.assert_allclose(ha["loss"], hb["loss"], rtol=1e-13)
     with pytest.raises(ValueError, match=r"sample_weight has shape \(5,\).*expected 12"):
-        fit(a, nn.MSELoss(), optim.SGD(a.parameters(), lr=0.3), DataLoader(X, Y, 4),
-            epochs=1, sample_weight=np.ones(5))  # fmt: skip
+        fit(
+            a,
+            nn.MSELoss(),
+            optim.SGD(a.parameters(), lr=0.3),
+            DataLoader(X, Y, 4),
+            epochs=1,
+            sample_weight=np.ones(5),
+        )
 
 
 def test_a_per_batch_scheduler_steps_after_every_batch() -> None:
@@ -196,12 +237,28 @@ def test_a_per_batch_scheduler_steps_after_every_batch() -> None:
     model = _net()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sched = optim.OneCycleLR(opt, max_lr=0.5, epochs=3, steps_per_epoch=5)
-    fit(model, nn.MSELoss(), opt, DataLoader(X, y.reshape(-1, 1), 8, seed=0), epochs=3,
-        metrics=("loss",), progress=False, scheduler=sched)  # fmt: skip
+    fit(
+        model,
+        nn.MSELoss(),
+        opt,
+        DataLoader(X, y.reshape(-1, 1), 8, seed=0),
+        epochs=3,
+        metrics=("loss",),
+        progress=False,
+        scheduler=sched,
+    )
     assert sched.last_epoch == 15 and sched.interval == "batch"
     epochs = optim.StepLR(optim.SGD(model.parameters(), lr=1.0), step_size=1, gamma=0.5)
-    fit(model, nn.MSELoss(), epochs.optimizer, DataLoader(X, y.reshape(-1, 1), 8), epochs=3,
-        metrics=("loss",), progress=False, scheduler=epochs)  # fmt: skip
+    fit(
+        model,
+        nn.MSELoss(),
+        epochs.optimizer,
+        DataLoader(X, y.reshape(-1, 1), 8),
+        epochs=3,
+        metrics=("loss",),
+        progress=False,
+        scheduler=epochs,
+    )
     assert epochs.last_epoch == 3 and epochs.optimizer.lr == 0.125
 
 
@@ -211,22 +268,46 @@ def test_reduce_on_plateau_gets_the_monitored_value() -> None:
     model = _net()
     opt = optim.SGD(model.parameters(), lr=1e-9)  # no progress: a plateau from the start
     sched = optim.ReduceLROnPlateau(opt, patience=1, factor=0.5, eps=0.0)
-    h = fit(model, nn.MSELoss(), opt, DataLoader(X, Y, 20, shuffle=False), epochs=6,
-            metrics=("loss",), progress=False, scheduler=sched)  # fmt: skip
+    h = fit(
+        model,
+        nn.MSELoss(),
+        opt,
+        DataLoader(X, Y, 20, shuffle=False),
+        epochs=6,
+        metrics=("loss",),
+        progress=False,
+        scheduler=sched,
+    )
     # each epoch improves by less than the threshold (1e-4 relative): a plateau, halved twice
     assert sched.best == h["loss"][0] and opt.lr == pytest.approx(0.25e-9)
     bad = optim.ReduceLROnPlateau(opt, monitor="val_loss")
     with pytest.raises(ValueError, match="ReduceLROnPlateau monitors 'val_loss'"):
-        fit(model, nn.MSELoss(), opt, DataLoader(X, Y, 20), epochs=1, metrics=("loss",),
-            progress=False, scheduler=bad)  # fmt: skip
+        fit(
+            model,
+            nn.MSELoss(),
+            opt,
+            DataLoader(X, Y, 20),
+            epochs=1,
+            metrics=("loss",),
+            progress=False,
+            scheduler=bad,
+        )
 
 
 def test_clip_grad_norm_in_fit_is_clipping_in_the_five_line_loop() -> None:
     X, y, _ = _regression(16)
     Y = 10 * y.reshape(-1, 1)
     model, twin = _net(), _net()
-    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(X, Y, 16),
-        epochs=5, metrics=("loss",), progress=False, clip_grad_norm=0.3)  # fmt: skip
+    fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(X, Y, 16),
+        epochs=5,
+        metrics=("loss",),
+        progress=False,
+        clip_grad_norm=0.3,
+    )
     opt, crit = optim.SGD(twin.parameters(), lr=0.1), nn.MSELoss()
     for _ in range(5):
         opt.zero_grad()
@@ -242,8 +323,13 @@ def test_fit_refuses_a_loss_without_a_number() -> None:
     X, y, _ = _regression(8)
     model = _net()
     with pytest.raises(ValueError, match="fit: MSELoss has reduction='none'"):
-        fit(model, nn.MSELoss(reduction="none"), optim.SGD(model.parameters(), lr=0.1),
-            DataLoader(X, y.reshape(-1, 1), 4), epochs=1)  # fmt: skip
+        fit(
+            model,
+            nn.MSELoss(reduction="none"),
+            optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(X, y.reshape(-1, 1), 4),
+            epochs=1,
+        )
 
 
 def test_checkpoint_keeps_groups_and_scheduler_and_resumes_bit_for_bit(tmp_path: Path) -> None:
@@ -260,22 +346,48 @@ def test_checkpoint_keeps_groups_and_scheduler_and_resumes_bit_for_bit(tmp_path:
 
     straight = _net()
     opt, sched = make(straight)
-    fit(straight, nn.MSELoss(), opt, DataLoader(X, Y, 8, seed=2), epochs=6, metrics=("loss",),
-        progress=False, scheduler=sched)  # fmt: skip
+    fit(
+        straight,
+        nn.MSELoss(),
+        opt,
+        DataLoader(X, Y, 8, seed=2),
+        epochs=6,
+        metrics=("loss",),
+        progress=False,
+        scheduler=sched,
+    )
 
     first = _net()
     opt1, sched1 = make(first)
     path = tmp_path / "ckpt-{epoch}.npz"
-    fit(first, nn.MSELoss(), opt1, DataLoader(X, Y, 8, seed=2), epochs=3, metrics=("loss",),
-        progress=False, scheduler=sched1, callbacks=[ModelCheckpoint(path)])  # fmt: skip
+    fit(
+        first,
+        nn.MSELoss(),
+        opt1,
+        DataLoader(X, Y, 8, seed=2),
+        epochs=3,
+        metrics=("loss",),
+        progress=False,
+        scheduler=sched1,
+        callbacks=[ModelCheckpoint(path)],
+    )
     ckpt = io.load_checkpoint(tmp_path / "ckpt-3.npz")
     assert ckpt.scheduler_state is not None and ckpt.scheduler_state["type"] == "SequentialLR"
     model = ckpt.model
     opt2, sched2 = make(model)
     loader = DataLoader(X, Y, 8, seed=99)
     start = resume(ckpt, opt2, loader, sched2)
-    fit(model, nn.MSELoss(), opt2, loader, epochs=6, initial_epoch=start, metrics=("loss",),
-        progress=False, scheduler=sched2)  # fmt: skip
+    fit(
+        model,
+        nn.MSELoss(),
+        opt2,
+        loader,
+        epochs=6,
+        initial_epoch=start,
+        metrics=("loss",),
+        progress=False,
+        scheduler=sched2,
+    )
     for p, q in zip(straight.parameters(), model.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
     assert sched2.get_last_lr() == sched.get_last_lr()
@@ -287,8 +399,15 @@ def test_a_checkpoint_of_an_optimizer_over_the_last_layer_loads(tmp_path: Path) 
     model[0].requires_grad_(False)
     opt = optim.SGD(model[2].parameters(), lr=0.1, momentum=0.9)
     X, y, _ = _regression(8)
-    fit(model, nn.MSELoss(), opt, DataLoader(X, y.reshape(-1, 1), 8), epochs=2,
-        metrics=("loss",), progress=False)  # fmt: skip
+    fit(
+        model,
+        nn.MSELoss(),
+        opt,
+        DataLoader(X, y.reshape(-1, 1), 8),
+        epochs=2,
+        metrics=("loss",),
+        progress=False,
+    )
     io.save(model, tmp_path / "m.npz", optimizer=opt)
     ckpt = io.load_checkpoint(tmp_path / "m.npz")
     fresh = optim.SGD(ckpt.model[2].parameters(), lr=1.0, momentum=0.9)
