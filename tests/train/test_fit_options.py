@@ -16,6 +16,11 @@ from minitorch_bp.train import EarlyStopping, FitState, History, ModelCheckpoint
 from minitorch_bp.utils import clip_grad_norm_
 
 
+def _fit(model: nn.Module, opt: optim.Optimizer, loader: DataLoader, **options: Any) -> History:
+    """``fit`` with the squared error, quietly, recording the loss."""
+    return fit(model, nn.MSELoss(), opt, loader, metrics=("loss",), progress=False, **options)
+
+
 def _regression(m: int = 30) -> tuple[Any, Any, Any]:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(m, 4))
@@ -58,14 +63,11 @@ def test_sample_weight_trains_as_scikit_learns_mlp() -> None:
     reg = _sklearn_twin(model, X, y, s, learning_rate_init=lr, alpha=lam)
     for _ in range(20):
         reg.partial_fit(X, y, sample_weight=s)
-    h = fit(
+    h = _fit(
         model,
-        nn.MSELoss(),
         optim.SGD(model.parameters(), lr=lr, l2=lam),
         DataLoader(X, y.reshape(-1, 1), len(X), shuffle=False),
         epochs=20,
-        metrics=("loss",),
-        progress=False,
         sample_weight=s,
     )
     np.testing.assert_allclose(model[0].weight.data.T, reg.coefs_[0], rtol=1e-12)
@@ -125,15 +127,12 @@ def test_sklearn_mode_stops_fit_where_mlp_regressor_stops() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # it must stop on its rule, not on max_iter
         reg.fit(X, y)
-    h = fit(
+    h = _fit(
         model,
-        nn.MSELoss(),
         optim.SGD(model.parameters(), lr=0.2),
         DataLoader(X, y.reshape(-1, 1), len(X), shuffle=False),
         epochs=500,
-        metrics=("loss",),
-        progress=False,
-        callbacks=[EarlyStopping("loss", mode="sklearn", tol=1e-3, n_iter_no_change=4)],
+        callbacks=[EarlyStopping("loss", mode="sklearn", tol=0.001, n_iter_no_change=4)],
     )
     assert h.stopped_epoch == reg.n_iter_ < 500
     np.testing.assert_allclose(h["loss"], reg.loss_curve_, rtol=1e-12)
@@ -152,25 +151,19 @@ def test_validation_split_holds_out_the_last_rows_as_keras() -> None:
     X, y, _ = _regression(40)
     Y = y.reshape(-1, 1)
     model, twin = _net(), _net()
-    h = fit(
+    h = _fit(
         model,
-        nn.MSELoss(),
         optim.SGD(model.parameters(), lr=0.3),
         DataLoader(X, Y, 8, seed=5),
         epochs=3,
-        metrics=("loss",),
-        progress=False,
         validation_split=0.25,
     )
-    expected = fit(
+    expected = _fit(
         twin,
-        nn.MSELoss(),
         optim.SGD(twin.parameters(), lr=0.3),
         DataLoader(X[:30], Y[:30], 8, seed=5),
         epochs=3,
         val_data=(X[30:], Y[30:]),
-        metrics=("loss",),
-        progress=False,
     )
     np.testing.assert_allclose(h["val_loss"], expected["val_loss"], rtol=1e-13)
     np.testing.assert_allclose(h["loss"], expected["loss"], rtol=1e-13)
@@ -201,25 +194,10 @@ def test_shuffled_batches_carry_their_sample_weights() -> None:
     Y = y.reshape(-1, 1)
     s = np.ones(12)
     a, b = _net(), _net()
-    ha = fit(
-        a,
-        nn.MSELoss(),
-        optim.SGD(a.parameters(), lr=0.3),
-        DataLoader(X, Y, 4, seed=1),
-        epochs=3,
-        metrics=("loss",),
-        progress=False,
-        sample_weight=s,
+    ha = _fit(
+        a, optim.SGD(a.parameters(), lr=0.3), DataLoader(X, Y, 4, seed=1), epochs=3, sample_weight=s
     )
-    hb = fit(
-        b,
-        nn.MSELoss(),
-        optim.SGD(b.parameters(), lr=0.3),
-        DataLoader(X, Y, 4, seed=1),
-        epochs=3,
-        metrics=("loss",),
-        progress=False,
-    )
+    hb = _fit(b, optim.SGD(b.parameters(), lr=0.3), DataLoader(X, Y, 4, seed=1), epochs=3)
     np.testing.assert_allclose(ha["loss"], hb["loss"], rtol=1e-13)
     with pytest.raises(ValueError, match=r"sample_weight has shape \(5,\).*expected 12"):
         fit(
@@ -237,28 +215,10 @@ def test_a_per_batch_scheduler_steps_after_every_batch() -> None:
     model = _net()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sched = optim.OneCycleLR(opt, max_lr=0.5, epochs=3, steps_per_epoch=5)
-    fit(
-        model,
-        nn.MSELoss(),
-        opt,
-        DataLoader(X, y.reshape(-1, 1), 8, seed=0),
-        epochs=3,
-        metrics=("loss",),
-        progress=False,
-        scheduler=sched,
-    )
+    _fit(model, opt, DataLoader(X, y.reshape(-1, 1), 8, seed=0), epochs=3, scheduler=sched)
     assert sched.last_epoch == 15 and sched.interval == "batch"
     epochs = optim.StepLR(optim.SGD(model.parameters(), lr=1.0), step_size=1, gamma=0.5)
-    fit(
-        model,
-        nn.MSELoss(),
-        epochs.optimizer,
-        DataLoader(X, y.reshape(-1, 1), 8),
-        epochs=3,
-        metrics=("loss",),
-        progress=False,
-        scheduler=epochs,
-    )
+    _fit(model, epochs.optimizer, DataLoader(X, y.reshape(-1, 1), 8), epochs=3, scheduler=epochs)
     assert epochs.last_epoch == 3 and epochs.optimizer.lr == 0.125
 
 
@@ -268,44 +228,23 @@ def test_reduce_on_plateau_gets_the_monitored_value() -> None:
     model = _net()
     opt = optim.SGD(model.parameters(), lr=1e-9)  # no progress: a plateau from the start
     sched = optim.ReduceLROnPlateau(opt, patience=1, factor=0.5, eps=0.0)
-    h = fit(
-        model,
-        nn.MSELoss(),
-        opt,
-        DataLoader(X, Y, 20, shuffle=False),
-        epochs=6,
-        metrics=("loss",),
-        progress=False,
-        scheduler=sched,
-    )
+    h = _fit(model, opt, DataLoader(X, Y, 20, shuffle=False), epochs=6, scheduler=sched)
     # each epoch improves by less than the threshold (1e-4 relative): a plateau, halved twice
     assert sched.best == h["loss"][0] and opt.lr == pytest.approx(0.25e-9)
     bad = optim.ReduceLROnPlateau(opt, monitor="val_loss")
     with pytest.raises(ValueError, match="ReduceLROnPlateau monitors 'val_loss'"):
-        fit(
-            model,
-            nn.MSELoss(),
-            opt,
-            DataLoader(X, Y, 20),
-            epochs=1,
-            metrics=("loss",),
-            progress=False,
-            scheduler=bad,
-        )
+        _fit(model, opt, DataLoader(X, Y, 20), epochs=1, scheduler=bad)
 
 
 def test_clip_grad_norm_in_fit_is_clipping_in_the_five_line_loop() -> None:
     X, y, _ = _regression(16)
     Y = 10 * y.reshape(-1, 1)
     model, twin = _net(), _net()
-    fit(
+    _fit(
         model,
-        nn.MSELoss(),
         optim.SGD(model.parameters(), lr=0.1),
         DataLoader(X, Y, 16),
         epochs=5,
-        metrics=("loss",),
-        progress=False,
         clip_grad_norm=0.3,
     )
     opt, crit = optim.SGD(twin.parameters(), lr=0.1), nn.MSELoss()
@@ -346,28 +285,16 @@ def test_checkpoint_keeps_groups_and_scheduler_and_resumes_bit_for_bit(tmp_path:
 
     straight = _net()
     opt, sched = make(straight)
-    fit(
-        straight,
-        nn.MSELoss(),
-        opt,
-        DataLoader(X, Y, 8, seed=2),
-        epochs=6,
-        metrics=("loss",),
-        progress=False,
-        scheduler=sched,
-    )
+    _fit(straight, opt, DataLoader(X, Y, 8, seed=2), epochs=6, scheduler=sched)
 
     first = _net()
     opt1, sched1 = make(first)
     path = tmp_path / "ckpt-{epoch}.npz"
-    fit(
+    _fit(
         first,
-        nn.MSELoss(),
         opt1,
         DataLoader(X, Y, 8, seed=2),
         epochs=3,
-        metrics=("loss",),
-        progress=False,
         scheduler=sched1,
         callbacks=[ModelCheckpoint(path)],
     )
@@ -377,17 +304,7 @@ def test_checkpoint_keeps_groups_and_scheduler_and_resumes_bit_for_bit(tmp_path:
     opt2, sched2 = make(model)
     loader = DataLoader(X, Y, 8, seed=99)
     start = resume(ckpt, opt2, loader, sched2)
-    fit(
-        model,
-        nn.MSELoss(),
-        opt2,
-        loader,
-        epochs=6,
-        initial_epoch=start,
-        metrics=("loss",),
-        progress=False,
-        scheduler=sched2,
-    )
+    _fit(model, opt2, loader, epochs=6, initial_epoch=start, scheduler=sched2)
     for p, q in zip(straight.parameters(), model.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
     assert sched2.get_last_lr() == sched.get_last_lr()
@@ -399,15 +316,7 @@ def test_a_checkpoint_of_an_optimizer_over_the_last_layer_loads(tmp_path: Path) 
     model[0].requires_grad_(False)
     opt = optim.SGD(model[2].parameters(), lr=0.1, momentum=0.9)
     X, y, _ = _regression(8)
-    fit(
-        model,
-        nn.MSELoss(),
-        opt,
-        DataLoader(X, y.reshape(-1, 1), 8),
-        epochs=2,
-        metrics=("loss",),
-        progress=False,
-    )
+    _fit(model, opt, DataLoader(X, y.reshape(-1, 1), 8), epochs=2)
     io.save(model, tmp_path / "m.npz", optimizer=opt)
     ckpt = io.load_checkpoint(tmp_path / "m.npz")
     fresh = optim.SGD(ckpt.model[2].parameters(), lr=1.0, momentum=0.9)
