@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -99,7 +100,9 @@ def run(name: str, steps: int, checkpoints: Sequence[int], seed: int = 0) -> Cur
             opt.max_iter = k - done
             if isinstance(opt, optim.LBFGS):  # count iterations, not closure calls
                 opt.max_eval = 25 * opt.max_iter
-            opt.step(closure, m=m)
+            with warnings.catch_warnings():  # each stretch ends on max_iter by design
+                warnings.simplefilter("ignore", optim.ConvergenceWarning)
+                opt.step(closure, m=m)
             done = k
             elapsed += time.perf_counter() - start
             record(opt.total_iterations)

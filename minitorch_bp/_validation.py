@@ -79,6 +79,22 @@ def check_batch_size(m: Any, who: str) -> int:
     return int(m)
 
 
+def check_example_count(m: Any, who: str) -> float:
+    """Return ``m`` behind a gradient: an integer >= 1 (``len(X)``) or a total sample weight > 0.
+
+    With sample weights the notes' :math:`m` becomes their sum (scikit-learn's ``sw_sum``),
+    so a float is allowed; an integer stays an integer.
+    """
+    if isinstance(m, (int, np.integer)) and not isinstance(m, bool):
+        return check_batch_size(m, who)
+    if isinstance(m, (float, np.floating)) and math.isfinite(m) and m > 0:
+        return float(m)
+    raise ValueError(
+        f"{who}: m={m!r} must be a positive integer, the number of examples in the batch"
+        " (len(X)), or with sample weights their total, a number > 0"
+    )
+
+
 def as_grad(grad: Any, shape: tuple[int, ...], who: object) -> Array:
     """Return ``grad`` (∂J/∂output) as a float array of ``shape``, the last forward's output shape.
 

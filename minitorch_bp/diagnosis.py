@@ -122,7 +122,7 @@ def check_deltas(
             x = h
             for layer in above:
                 x = layer(x)
-            return criterion(x, Y)
+            return float(criterion(x, Y))
 
         numerical = numerical_gradient(cost, h, eps)
         analytic = np.asarray(grads[j - 1], dtype=np.float64)

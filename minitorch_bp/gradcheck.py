@@ -214,8 +214,14 @@ def gradcheck_report(
     )
     m = X.shape[0]
 
+    if criterion.reduction == "none":
+        raise ValueError(
+            f"gradcheck: {type(criterion).__name__} has reduction='none'; the check needs one"
+            " number J (use 'batchmean', 'sum' or 'mean')"
+        )
+
     def cost() -> float:
-        return criterion(model(X), Y) + l2_penalty(model, lam, m)
+        return float(criterion(model(X), Y)) + l2_penalty(model, lam, m)
 
     saved = [p.grad.copy() for _, p in params]
     model.zero_grad()

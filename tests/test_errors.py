@@ -33,6 +33,30 @@ def _backward_first() -> None:
     nn.Linear(3, 2).backward(np.ones((1, 2)))
 
 
+def _fit_with(criterion: nn.Loss) -> None:
+    from minitorch_bp.train import fit
+
+    model = _net()
+    loader = DataLoader(np.ones((4, 3)), np.ones((4, 2)), 2)
+    fit(model, criterion, optim.SGD(model.parameters(), lr=1.0), loader, epochs=1)
+
+
+def _element_losses_backward() -> None:
+    loss = nn.BCELoss(reduction="none")
+    loss(np.full((2, 2), 0.5), np.ones((2, 2)))
+    loss.backward()
+
+
+def _same_parameter_in_two_groups() -> None:
+    shared = nn.Parameter(np.zeros(1))
+    optim.SGD([{"params": _net().parameters()}, {"params": [shared]}, {"params": [shared]}], lr=0.1)
+
+
+def _two_groups() -> optim.SGD:
+    ps = _net().parameters()
+    return optim.SGD([{"params": ps[:1], "lr": 0.1}, {"params": ps[1:]}], lr=0.5)
+
+
 def _load(state: dict[str, Any]) -> None:
     _net().load_state_dict(state)
 
@@ -217,8 +241,43 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "reduction": (
         lambda: nn.BCELoss(reduction="avg"),
         ValueError,
-        r"reduction='avg' must be one of \('batchmean', 'sum', 'mean'\)",
+        r"reduction='avg' must be one of \('batchmean', 'sum', 'mean', 'none'\)",
     ),  # type: ignore[arg-type]
+    "loss-reduction-none": (
+        lambda: _fit_with(nn.BCELoss(reduction="none")),
+        ValueError,
+        r"fit: BCELoss has reduction='none', which gives one loss per element",
+    ),
+    "none-backward": (
+        _element_losses_backward,
+        ValueError,
+        r"reduction='none' returns one loss per element, so backward needs grad_output.*\(2, 2\)",
+    ),
+    "sample-weight-shape": (
+        lambda: nn.MSELoss()(np.zeros((4, 1)), np.zeros((4, 1)), sample_weight=np.ones(3)),
+        ValueError,
+        r"sample_weight has shape \(3,\) and dtype float64; expected 4 numbers >= 0",
+    ),
+    "class-weight-length": (
+        lambda: nn.BCEWithLogitsLoss(pos_weight=[1.0, 2.0])(np.zeros((4, 3)), np.zeros((4, 3))),
+        ValueError,
+        r"pos_weight has 2 entries but the prediction has 3 columns",
+    ),
+    "param-group-twice": (
+        _same_parameter_in_two_groups,
+        ValueError,
+        r"param_groups\[2\] repeats 1 parameter\(s\) of an earlier group",
+    ),
+    "group-lr": (
+        lambda: _two_groups().lr,
+        ValueError,
+        r"2 parameter groups with different lr \[0.1, 0.5\]; read optimizer.param_groups",
+    ),
+    "plateau-step": (
+        lambda: optim.ReduceLROnPlateau(optim.SGD(_net().parameters(), lr=0.1)).step(),
+        ValueError,
+        r"ReduceLROnPlateau.step needs the monitored value, e.g. step\(val_loss\)",
+    ),
     "backward-before-forward": (
         _backward_first,
         RuntimeError,

@@ -7,12 +7,17 @@ r"""The loss end of a step: :math:`J` and the first :math:`\delta`, fused where 
   exactly :math:`a - y` (the layer-by-layer chain, like PyTorch's, gives less there).
 - ``MSELoss``: the residual :math:`\hat y - y` is computed once, for :math:`J` and for
   :math:`\partial J/\partial\hat y`.
-- any other loss: its own :meth:`~minitorch_bp.nn.Loss.total` and
-  :meth:`~minitorch_bp.nn.Loss.gradient`, on buffers.
+- any other loss, and these two with options (class weights, ``pos_weight``...) or
+  ``sample_weight``: its own :meth:`~minitorch_bp.nn.Loss.total` and
+  :meth:`~minitorch_bp.nn.Loss.gradient`, on buffers; where the reduction's factor
+  depends on the batch (sample weights, class weights on labels, ignored labels) it is
+  the loss's own :meth:`~minitorch_bp.nn.Loss.batch_scale`, each step
+  (:func:`weighted_end`). So every option gives the plain loss's numbers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -125,11 +130,40 @@ class Generic(LossEnd):
         crit = p.name(b.criterion, "crit")
         p.emit(f"{crit}.check_values({pred}, Y)", "the loss's own value checks")
         scratch = [b.buffer(b.shapes[-1], "s") for _ in range(type(b.criterion).scratch_arrays)]
-        self._value(b, pred, scratch)
         d = b.buffer(b.shapes[-1], f"d{len(b.layers) - 1}")
-        p.emit(f"{crit}.gradient({pred}, Y, {self.scale!r}, {d})", "∂J/∂(prediction)")
+        if b.weighted or not b.criterion.fixed_scale:
+            p.namespace["weighted_end"] = weighted_end
+            listed = "(" + "".join(f"{s}, " for s in scratch) + ")"
+            p.emit(
+                f"J = weighted_end({crit}, {pred}, Y, {'S' if b.weighted else None}, {listed}, {d})",
+                f"J and ∂J/∂(prediction), scaled by 1/W of this batch   ({type(b.criterion).__name__})",
+            )
+            p.emit("if not isfinite(J): fail(X, Y)", "NaN/inf in J")
+        else:
+            self._value(b, pred, scratch)
+            p.emit(f"{crit}.gradient({pred}, Y, {self.scale!r}, {d})", "∂J/∂(prediction)")
         self.delta = d
         return len(b.layers) - 1
+
+
+def weighted_end(
+    criterion: Loss, pred: Array, y: Array, s: Array | None, scratch: Sequence[Array], out: Array
+) -> float:
+    r""":math:`J` and the gradient into ``out`` for a reduction that depends on the batch.
+
+    The loss's own :meth:`~minitorch_bp.nn.Loss.batch_scale` (:math:`1/W`, with
+    :math:`W` the total weight of the examples), its sum (weighted by ``s`` when given)
+    and its gradient: what ``criterion(pred, y, sample_weight=s)`` and
+    ``criterion.backward()`` compute.
+    """
+    c = criterion.batch_scale(pred.shape, y, s)
+    if s is None:
+        J = c * criterion.total(pred, y, scratch)
+        criterion.scaled_gradient(pred, y, c, out)
+    else:
+        J = c * criterion.weighted_total(pred, y, s)
+        criterion.scaled_gradient(pred, y, c * s[:, None], out)
+    return J
 
 
 def bce_from_denominator(
@@ -143,9 +177,11 @@ def bce_from_denominator(
     return float(np.add.reduce(s2, None)) - float(np.vdot(y, z))
 
 
-def choose(last: Module | None, criterion: Loss) -> LossEnd:
-    """The loss end for a model whose last layer is ``last``."""
-    if type(criterion) is BCELoss and type(last) is Sigmoid:
+def choose(last: Module | None, criterion: Loss, weighted: bool = False) -> LossEnd:
+    """The loss end for a model whose last layer is ``last`` (``weighted``: with sample weights)."""
+    if weighted:
+        return Generic()
+    if type(criterion) is BCELoss and criterion.weight is None and type(last) is Sigmoid:
         return SigmoidBCE()
     if type(criterion) is MSELoss:
         return SquaredError()

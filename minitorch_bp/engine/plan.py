@@ -65,8 +65,9 @@ class Plan:
     r"""The compiled step for one batch shape and dtype.
 
     Attributes:
-        run: ``run(X, Y) -> float``, forward, the criterion's value (no λ term) and the
-            backward into every parameter's ``grad``.
+        run: ``run(X, Y) -> float`` (``run(X, Y, S)`` with sample weights ``S``), forward,
+            the criterion's value (no λ term) and the backward into every trained parameter's
+            ``grad`` (a frozen one's is left as it is).
         output: the buffer holding the model's output after ``run``.
         deltas: ``{l: buffer}`` with :math:`\partial J/\partial z^{(l)}` at the output of
             each ``Linear`` after ``run`` (the notes' scaled :math:`\delta^{(l)}`).
@@ -77,7 +78,7 @@ class Plan:
         source: the program's source, one numpy call per line.
     """
 
-    run: Callable[[Array, Array], float]
+    run: Callable[..., float]
     output: Array
     deltas: dict[int, Array] = field(default_factory=dict)
     outputs: list[Array | None] = field(default_factory=list)
@@ -89,6 +90,10 @@ class Plan:
     reduction: str = ""
     #: ``(shape, dtype)`` of a target the criterion takes as it is (set on first use).
     target: tuple[tuple[int, ...], np.dtype[Any]] | None = None
+    #: ``Parameter.freeze_changes`` when the plan was made: which gradients it computes.
+    freeze: int = 0
+    #: Whether the plan takes sample weights.
+    weighted: bool = False
 
 
 class _Builder:
@@ -101,9 +106,11 @@ class _Builder:
         shapes: Sequence[tuple[int, ...]],
         dtype: np.dtype[Any],
         float_input: bool = True,
+        weighted: bool = False,
     ) -> None:
         self.p = Program()
         self.float_input = float_input
+        self.weighted = weighted  # the step gets sample weights S
         self.layers = list(layers)
         self.criterion = criterion
         self.shapes = list(shapes)  # shapes[0] is X's, shapes[i + 1] is layer i's output
@@ -210,8 +217,11 @@ class _Builder:
     # ----------------------------------------------------------------- backward
     def backward(self, names: list[str], grad: str, start: int) -> None:
         """Emit the δ chain from layer ``start`` down, ``grad`` holding ∂J/∂(its output)."""
+        # The first layer with a parameter to train: below it no δ is needed (frozen
+        # layers, requires_grad=False, need none of their own either).
         first = next(
-            (i for i, m in enumerate(self.layers) if any(True for _ in m.named_parameters())), None
+            (i for i, m in enumerate(self.layers) if any(p.requires_grad for p in m.parameters())),
+            None,
         )
         n_linear = sum(isinstance(m, Linear) for m in self.layers[: start + 1])
         for i in range(start, -1, -1):
@@ -289,13 +299,14 @@ class _Builder:
     def backward_linear(self, i: int, module: Linear, x: str, grad: str, need_input: bool) -> str:
         p = self.p
         gT = p.name(p.namespace[grad].T, f"{grad}T")
-        self.write_grad(
-            f"dot({gT}, {x}, {{out}})",
-            module.weight,
-            f"gW{i}",
-            f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
-        )
-        if module.bias is not None:
+        if module.weight.requires_grad:  # a frozen weight needs no δᵀa product
+            self.write_grad(
+                f"dot({gT}, {x}, {{out}})",
+                module.weight,
+                f"gW{i}",
+                f"∂J/∂W = δᵀa   (step 5: Δ += δ aᵀ; layer {i})",
+            )
+        if module.bias is not None and module.bias.requires_grad:
             ones = p.name(self.ones, "ones")
             self.write_grad(
                 f"dot({ones}, {grad}, {{out}})",
@@ -318,6 +329,7 @@ def build(
     dtype: np.dtype[Any],
     zero: Sequence[Parameter],
     input_dtype: np.dtype[Any] | None = None,
+    weighted: bool = False,
 ) -> Plan:
     """Write and compile the step for a batch whose layer outputs have ``shapes``.
 
@@ -331,9 +343,10 @@ def build(
             through its own backward).
         input_dtype: the batch's dtype, when it is not ``dtype`` (integer indices for an
             ``Embedding``).
+        weighted: the step gets sample weights (``run(X, Y, S)``).
     """
     in_dtype = np.dtype(dtype if input_dtype is None else input_dtype)
-    b = _Builder(layers, criterion, shapes, dtype, float_input=in_dtype.kind == "f")
+    b = _Builder(layers, criterion, shapes, dtype, in_dtype.kind == "f", weighted)
     p = b.p
     # The results of the modules run through their own forward are locals of the program;
     # it keeps a reference to each here (no copy) for Step.layer_outputs.
@@ -350,7 +363,7 @@ def build(
                         "run by its own backward: accumulates",
                     )
                     b.written.add(id(param))
-    loss = fusions.choose(layers[-1] if layers else None, criterion)
+    loss = fusions.choose(layers[-1] if layers else None, criterion, weighted)
     names = b.forward(loss)
     forward_end = p.mark()
     pred = names[-1]
@@ -362,7 +375,7 @@ def build(
     unused = [n for n in names[1:] if n in b.locals and not p.reads(n, after=forward_end)]
     for at, name in sorted(((p.last_read(n, before=forward_end), n) for n in unused), reverse=True):
         p.insert(at + 1, f"del {name}", "not needed by the δ chain")
-    run = p.compile("X, Y", "J")
+    run = p.compile("X, Y, S" if weighted else "X, Y", "J")
     return Plan(
         run=run,
         output=p.namespace[pred] if pred != "X" else np.empty(0),
@@ -373,6 +386,8 @@ def build(
         input_shape=tuple(shapes[0]),
         dtype=in_dtype,
         reduction=criterion.reduction,
+        freeze=Parameter.freeze_changes,
+        weighted=weighted,
     )
 
 

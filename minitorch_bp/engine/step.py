@@ -14,8 +14,9 @@ from minitorch_bp.nn.container import Sequential
 from minitorch_bp.nn.embedding import Embedding
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module, check_unique_modules
-from minitorch_bp.nn.regularization import l2_penalty
+from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim.optimizer import Optimizer
+from minitorch_bp.utils import GradientClip, clipper
 
 if TYPE_CHECKING:
     from minitorch_bp.distributed.reduce import GradientAllReduce
@@ -43,6 +44,13 @@ class Step:
     plain layers' to rounding. (A layer that cannot tell its output shape is run plainly
     on the first batch of a shape, to see it.)
 
+    ``step(X, Y, sample_weight=s)`` weights the examples (scikit-learn's
+    ``sample_weight``): the criterion gets ``s`` and the optimizer steps with
+    :math:`m = \sum_i s_i`, scikit-learn's ``sw_sum``. A frozen parameter
+    (``requires_grad=False``) gets no gradient and the engine skips the products it would
+    need. With ``clip_grad_norm`` or ``clip_grad_value`` the gradients are clipped (see
+    :func:`~minitorch_bp.utils.clip_grad_norm_`) between backward and the update.
+
     Attributes:
         model, criterion, optimizer: what the step trains.
         engine: ``False`` runs the plain layers every time (the reference the engine is
@@ -54,6 +62,8 @@ class Step:
             the update, so the optimizer steps on the :math:`D` of the whole global batch
             (``m`` = its size) and the returned :math:`J` is the whole batch's; ``None``
             otherwise. ``output`` stays this rank's.
+        grad_norm: with ``clip_grad_norm``, the gradients' total norm before clipping at
+            the last step.
     """
 
     def __init__(
@@ -64,6 +74,8 @@ class Step:
         *,
         engine: bool = True,
         distributed: bool | Collectives = False,
+        clip_grad_norm: float | None = None,
+        clip_grad_value: float | None = None,
     ) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"compile_step: model is {type(model).__name__}, not an nn.Module")
@@ -76,6 +88,15 @@ class Step:
                 f"compile_step: optimizer is {type(optimizer).__name__}, not an optim.Optimizer"
             )
         check_unique_modules(model, "compile_step")
+        check_scalar_loss(criterion, "compile_step")
+        self._clip: GradientClip | None = clipper(clip_grad_norm, clip_grad_value, "compile_step")
+        if self._clip is not None and optimizer.requires_closure:
+            raise ValueError(
+                f"compile_step: gradient clipping with {type(optimizer).__name__} would make the"
+                " gradient disagree with J, which its line search relies on; clip only with"
+                " first-order optimizers"
+            )
+        self.grad_norm: float | None = None
         self.model, self.criterion, self.optimizer = model, criterion, optimizer
         self.engine = bool(engine)
         self.output: Array | None = None
@@ -87,6 +108,7 @@ class Step:
         self._zero = [p for p in optimizer.params if id(p) not in own]
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._plan: Plan | None = None
+        self._freeze = Parameter.freeze_changes
         params = model.parameters()
         self._dtype = params[0].dtype if params else np.dtype(np.float64)
         self.reducer: GradientAllReduce | None = None
@@ -98,13 +120,15 @@ class Step:
         self._indices = bool(self._layers) and isinstance(self._layers[0], Embedding)
 
     # ----------------------------------------------------------------- calling
-    def __call__(self, X: Any, Y: Any) -> float:
-        """Train on one batch; return :math:`J(\\Theta)` (with the λ term) before the update."""
+    def __call__(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
+        r"""Train on one batch; return :math:`J(\Theta)` (with the λ term) before the update."""
         plan = self._plan
         # The common case, a batch like the last one, checked with a few attribute reads:
-        # same shape and dtype, a target the criterion took as it was, same reduction.
+        # same shape and dtype, a target the criterion took as it was, same reduction,
+        # no sample weights, no parameter frozen or thawed since.
         if (
             plan is not None
+            and sample_weight is None
             and type(X) is np.ndarray
             and X.shape == plan.input_shape
             and X.dtype is plan.dtype
@@ -113,22 +137,36 @@ class Step:
             and Y.shape == plan.target[0]
             and Y.dtype is plan.target[1]
             and self.criterion.reduction is plan.reduction
+            and Parameter.freeze_changes == plan.freeze
+            and not plan.weighted
             and not self.optimizer.requires_closure
             and self.reducer is None
         ):
             with np.errstate(over="ignore", invalid="ignore"):  # see _run
                 J = plan.run(X, Y)
             self._plain_ran = False
-            opt = self.optimizer
-            if opt.l2:
-                J += l2_penalty(opt.params, opt.l2, plan.input_shape[0])
-            opt.step(m=plan.input_shape[0])
-            return J
-        return self._call(X, Y)
+            return self._update(J, plan.input_shape[0])
+        return self._call(X, Y, sample_weight)
 
-    def _call(self, X: Any, Y: Any) -> float:
+    def _update(self, J: float, m: float) -> float:
+        """After backward: (sum over the ranks,) add the λ term to :math:`J`, clip, step with ``m``."""
+        opt = self.optimizer
+        if self.reducer is not None:
+            J, m = self.reducer(J, int(m), self.criterion.scale, self._width())
+        J += opt.l2_penalty(m)
+        if self._clip is not None:
+            self.grad_norm = self._clip(opt.params)
+        opt.step(m=m)
+        return J
+
+    def _call(self, X: Any, Y: Any, sample_weight: Any) -> float:
         if not (type(X) is np.ndarray and X.ndim >= 2 and X.dtype == self._dtype):
             X = self._check_batch(X)
+        if sample_weight is not None and self.reducer is not None:
+            raise ValueError(
+                "compile_step: sample_weight with distributed training is not supported: the"
+                " ranks sum example counts, not weights; train unweighted or on one process"
+            )
         m = X.shape[0]
         if m == 0 and self.reducer is not None:
             return self._empty(X)
@@ -136,11 +174,16 @@ class Step:
             raise ValueError(
                 "compile_step: the batch has 0 rows; a step needs at least one example"
             )
+        check_scalar_loss(self.criterion, "compile_step")
+        if Parameter.freeze_changes != self._freeze:  # plans know which gradients to write
+            self._plans.clear()
+            self._plan, self._freeze = None, Parameter.freeze_changes
         if not self.engine:
-            return self._plain(X, Y, record=False)
-        plan = self._plans.get(self._key(X)) or self._plan_from_shapes(X)
+            return self._plain(X, Y, sample_weight, record=False)
+        weighted = sample_weight is not None
+        plan = self._plans.get(self._key(X, weighted)) or self._plan_from_shapes(X, weighted)
         if plan is None:  # a layer that cannot tell its output shape: run it once to see
-            return self._plain(X, Y, record=True)
+            return self._plain(X, Y, sample_weight, record=True)
         self._plan = plan
         self._plain_ran = False
         self.output = plan.output
@@ -148,19 +191,13 @@ class Step:
         target = self.criterion.prepare_target(plan.output.shape, plan.output.dtype, given)
         if target is given:
             plan.target = (given.shape, given.dtype)
+        S = None
+        if weighted:
+            S = self.criterion.sample_weights(sample_weight, plan.output)
+            m = weight_total(S)
         if self.optimizer.requires_closure:
-            return self._closure_step(lambda: self._run(plan, X, target), m)
-        return self._update(self._run(plan, X, target), m)
-
-    def _update(self, J: float, m: int) -> float:
-        """After backward: (sum over the ranks,) add the λ term to :math:`J`, step with ``m``."""
-        opt = self.optimizer
-        if self.reducer is not None:
-            J, m = self.reducer(J, m, self.criterion.scale, self._width())
-        if opt.l2:
-            J += l2_penalty(opt.params, opt.l2, m)
-        opt.step(m=m)
-        return J
+            return self._closure_step(lambda: self._run(plan, X, target, S), m)
+        return self._update(self._run(plan, X, target, S), m)
 
     def _check_batch(self, X: Any) -> Array:
         """The batch as an array: float examples ``(m, ...)``, or indices for an Embedding."""
@@ -175,34 +212,34 @@ class Step:
             )
         return arr
 
-    def _run(self, plan: Plan, X: Array, target: Array) -> float:
+    def _run(self, plan: Plan, X: Array, target: Array, S: Array | None = None) -> float:
         # One errstate per step: overflow is fine (a sigmoid's e^-z → inf gives the right
         # limit) and NaN is looked for in J and at the first layer, which name the cause.
         with np.errstate(over="ignore", invalid="ignore"):
-            J = plan.run(X, target)
+            J = plan.run(X, target) if S is None else plan.run(X, target, S)
         self.output = plan.output
         return J
 
-    def _plan_from_shapes(self, X: Array) -> Plan | None:
+    def _plan_from_shapes(self, X: Array, weighted: bool) -> Plan | None:
         shapes: list[tuple[int, ...]] = [X.shape]
         for layer in self._layers:
             shape = layer.output_shape(shapes[-1])
             if shape is None:
                 return None
             shapes.append(shape)
-        plan = self._plans[self._key(X)] = build(
-            self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype
+        plan = self._plans[self._key(X, weighted)] = build(
+            self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype, weighted
         )
         return plan
 
-    def _key(self, X: Array) -> tuple[Any, ...]:
-        return (X.shape, X.dtype.str, self.criterion.reduction)
+    def _key(self, X: Array, weighted: bool) -> tuple[Any, ...]:
+        return (X.shape, X.dtype.str, self.criterion.reduction, weighted)
 
-    def _closure_step(self, closure: Any, m: int) -> float:
+    def _closure_step(self, closure: Any, m: float) -> float:
         opt = self.optimizer
         if self.reducer is not None:
-            closure, m = self._reduced(closure, m)
-        penalty = l2_penalty(opt.params, opt.l2, m) if opt.l2 else 0.0
+            closure, m = self._reduced(closure, int(m))
+        penalty = opt.l2_penalty(m)
         first: list[tuple[float, Array]] = []
 
         def recorded() -> float:
@@ -236,34 +273,39 @@ class Step:
         else:
             model.backward_params(grad)
 
-    def _plain_pass(self, X: Array, Y: Any, shapes: list[tuple[int, ...]] | None) -> float:
+    def _plain_pass(
+        self, X: Array, Y: Any, sample_weight: Any, shapes: list[tuple[int, ...]] | None
+    ) -> float:
         self.optimizer.zero_grad()
         self.model.zero_grad()
         out = self._forward(X, shapes)
-        J = self.criterion(out, Y)
+        J = float(self.criterion(out, Y, sample_weight))
         self._backward(self.criterion.backward())
         self.output = out
         return J
 
-    def _plain(self, X: Array, Y: Any, *, record: bool) -> float:
+    def _plain(self, X: Array, Y: Any, sample_weight: Any, *, record: bool) -> float:
         self._plain_ran = True
         shapes: list[tuple[int, ...]] | None = [X.shape] if record else None
         opt = self.optimizer
-        m = X.shape[0]
+        m: float = X.shape[0]
+        if sample_weight is not None:
+            m = weight_total(np.asarray(sample_weight))
         if opt.requires_closure:
             calls: list[None] = []
 
             def closure() -> float:
-                value = self._plain_pass(X, Y, shapes if not calls else None)
+                value = self._plain_pass(X, Y, sample_weight, shapes if not calls else None)
                 calls.append(None)
                 return value
 
             J = self._closure_step(closure, m)
         else:
-            J = self._update(self._plain_pass(X, Y, shapes), m)
+            J = self._update(self._plain_pass(X, Y, sample_weight, shapes), m)
         if record and shapes is not None and len(shapes) == len(self._layers) + 1:
-            self._plan = self._plans[self._key(X)] = build(
-                self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype
+            weighted = sample_weight is not None
+            self._plan = self._plans[self._key(X, weighted)] = build(
+                self._layers, self.criterion, shapes, self._dtype, self._zero, X.dtype, weighted
             )
         return J
 
@@ -359,6 +401,8 @@ def compile_step(
     *,
     engine: bool = True,
     distributed: bool | Collectives = False,
+    clip_grad_norm: float | None = None,
+    clip_grad_value: float | None = None,
 ) -> Step:
     r"""Return a :class:`Step`: ``J = step(X, Y)`` trains ``model`` on one batch.
 
@@ -366,6 +410,9 @@ def compile_step(
     ``criterion(out, Y)``, ``opt.zero_grad()``, ``model.backward(criterion.backward())``,
     ``opt.step(m=len(X))``) and returns :math:`J(\Theta)` with the λ term, in one call that
     the engine compiles for speed. ``engine=False`` runs exactly those five lines.
+    ``clip_grad_norm`` / ``clip_grad_value`` clip the gradients before the update (see
+    :func:`~minitorch_bp.utils.clip_grad_norm_`). The criterion's reduction must give a
+    number (not ``"none"``).
 
     ``distributed=True`` (in a process group set up by
     :func:`minitorch_bp.distributed.init`; or a
@@ -373,7 +420,7 @@ def compile_step(
     global batch: between backward and the update one all-reduce sums the shares'
     :math:`\Delta` (:class:`~minitorch_bp.distributed.GradientAllReduce`), the optimizer
     steps with ``m`` = the global batch size, and ``J`` is the global batch's. A share may
-    be empty (``(0, n)``).
+    be empty (``(0, n)``). Sample weights are refused there (the ranks sum counts).
 
     Example:
         >>> from minitorch_bp import nn, optim, train
@@ -385,4 +432,32 @@ def compile_step(
         >>> round(losses[0], 4), round(losses[-1], 4)
         (0.7723, 0.0007)
     """
-    return Step(model, criterion, optimizer, engine=engine, distributed=distributed)
+    return Step(
+        model,
+        criterion,
+        optimizer,
+        engine=engine,
+        distributed=distributed,
+        clip_grad_norm=clip_grad_norm,
+        clip_grad_value=clip_grad_value,
+    )
+
+
+def check_scalar_loss(criterion: Loss, who: str) -> None:
+    """Refuse a criterion whose reduction is ``"none"``: a training step needs one number J."""
+    if criterion.reduction == "none":
+        raise ValueError(
+            f"{who}: {type(criterion).__name__} has reduction='none', which gives one loss per"
+            " element; a training step needs one number J: use 'batchmean' (the notes' J),"
+            " 'sum' or 'mean', and sample_weight to weight the examples"
+        )
+
+
+def weight_total(s: Array) -> float:
+    """The notes' :math:`m` with sample weights: their total (scikit-learn's ``sw_sum``)."""
+    total = float(np.add.reduce(np.asarray(s, dtype=np.float64).reshape(-1)))
+    if not total > 0:
+        raise ValueError(
+            f"compile_step: the sample weights add up to {total}; a step needs a total > 0"
+        )
+    return total

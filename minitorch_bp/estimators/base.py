@@ -9,6 +9,7 @@ are and what the outputs mean.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -250,19 +251,23 @@ class BaseMLP(Params):
         )
         loader = DataLoader(X, T, batch, shuffle=s.shuffle and batch < m, seed=self._rng)
         try:
-            train_fit(
-                self.model_,
-                self._criterion(),
-                self._optimizer,
-                loader,
-                epochs=1 if incremental else s.max_iter,
-                metrics=("loss", "accuracy")
-                if s.verbose and self._estimator_type == "classifier"
-                else ("loss",),
-                callbacks=[rule],
-                progress=s.verbose,
-                engine=s.engine,
-            )
+            with warnings.catch_warnings():
+                # One L-BFGS iteration per epoch (max_iter=1) stops on its limit by design: the
+                # estimator's own rule decides convergence and warns as scikit-learn does.
+                warnings.simplefilter("ignore", optim.ConvergenceWarning)
+                train_fit(
+                    self.model_,
+                    self._criterion(),
+                    self._optimizer,
+                    loader,
+                    epochs=1 if incremental else s.max_iter,
+                    metrics=("loss", "accuracy")
+                    if s.verbose and self._estimator_type == "classifier"
+                    else ("loss",),
+                    callbacks=[rule],
+                    progress=s.verbose,
+                    engine=s.engine,
+                )
         except KeyboardInterrupt:
             # As scikit-learn: Ctrl-C ends training; the weights are those after the last
             # batch that ran, and the record stops at the last complete epoch.
@@ -449,7 +454,10 @@ def _optimizer(model: nn.Module, s: Settings) -> optim.Optimizer:
         )
     # One iteration per epoch: the history carries over between steps, so the run is the
     # same as one long step, and the loss curve gets a point per iteration.
-    return optim.LBFGS(params, l2=s.alpha, max_iter=1, tolerance_grad=s.tol)
+    # max_eval: PyTorch's default (max_iter * 5 // 4 = 1 here) would cut the strong Wolfe
+    # search off after one evaluation; scipy's L-BFGS-B, which scikit-learn runs, allows a
+    # search of up to maxls=20 steps.
+    return optim.LBFGS(params, l2=s.alpha, max_iter=1, max_eval=21, tolerance_grad=s.tol)
 
 
 def _validation_split(

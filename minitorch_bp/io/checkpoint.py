@@ -4,11 +4,12 @@ The file is an ordinary ``.npz`` (a zip of ``.npy`` arrays) that needs no pickle
 
 - ``__header__``: UTF-8 JSON as a ``uint8`` array: the format and package versions, the
   architecture (each module's type name and ``config()``, containers' nesting kept), the
-  name, shape and dtype of every parameter and buffer, and the optimizer state and
-  ``extra`` with each array replaced by a reference ``{"__array__": "optimizer/0"}``;
+  name, shape and dtype of every parameter and buffer, and the optimizer state, the
+  learning-rate scheduler state and ``extra`` with each array replaced by a reference
+  ``{"__array__": "optimizer/0"}``;
 - ``param/<name>``: each parameter (``param/0.weight``...);
 - ``buffer/<name>``: each buffer (``buffer/1.running_mean``...), in files of format 2;
-- ``optimizer/<i>``, ``extra/<i>``: the arrays of the optimizer state and of ``extra``.
+- ``optimizer/<i>``, ``scheduler/<i>``, ``extra/<i>``: the arrays of those states.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp import nn
 from minitorch_bp._atomic import atomic_write, check_output_path
 from minitorch_bp.io._encode import CheckpointError, build, decode, describe, encode
 from minitorch_bp.nn.module import Module
@@ -46,16 +48,24 @@ class Checkpoint:
             pass it to ``opt.load_state_dict`` of an optimizer built on ``model.parameters()``.
         extra: the saved ``extra`` (any JSON data and arrays), or ``None``.
         versions: the format, package and numpy versions that wrote the file.
+        scheduler_state: the saved ``scheduler.state_dict()``, or ``None``; pass it to
+            ``load_state_dict`` of the same schedule built on the loaded optimizer.
     """
 
     model: Module
     optimizer_state: dict[str, Any] | None
     extra: Any
     versions: dict[str, Any] = field(default_factory=dict)
+    scheduler_state: dict[str, Any] | None = None
 
 
 def save(
-    model: Module, path: str | Path, *, optimizer: Optimizer | None = None, extra: Any = None
+    model: Module,
+    path: str | Path,
+    *,
+    optimizer: Optimizer | None = None,
+    extra: Any = None,
+    scheduler: Any = None,
 ) -> Path:
     """Write ``model`` (and optionally the optimizer state and ``extra``) to ``path``, atomically.
 
@@ -66,6 +76,7 @@ def save(
         model: a module built from ``minitorch_bp.nn`` classes (Sequential may nest).
         path: the file to write (``.npz`` by convention; the name is used as given).
         optimizer: its ``state_dict()`` is stored (arrays such as moments included).
+        scheduler: a learning-rate scheduler; its ``state_dict()`` is stored.
         extra: JSON-able data with numpy arrays anywhere inside (epoch, loader state...).
 
     Example:
@@ -115,6 +126,8 @@ def save(
     }
     if buffers:
         header["buffers"] = buffers
+    if scheduler is not None:
+        header["scheduler"] = encode(scheduler.state_dict(), "scheduler", arrays)
     text = json.dumps(header, allow_nan=True).encode("utf-8")
     arrays["__header__"] = np.frombuffer(text, dtype=np.uint8)
     return _atomic_savez(target, arrays)
@@ -330,6 +343,9 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
     optimizer_state = decode(header.get("optimizer"), arrays, used)
     extra = decode(header.get("extra"), arrays, used)
     extra_state = decode(header.get("extra_state"), arrays, used) or {}
+    scheduler_state = decode(header.get("scheduler"), arrays, used)
+    if scheduler_state is not None and not isinstance(scheduler_state, dict):
+        raise CheckpointError(f"{path}: the scheduler state is not an object")
     missing = sorted(set(expected) - set(arrays))
     unexpected = sorted(set(arrays) - used)
     if missing or unexpected:
@@ -356,7 +372,7 @@ def _from_header(path: Path, arrays: dict[str, Array], header: dict[str, Any]) -
     versions = {
         k: header.get(k) for k in ("format_version", "minitorch_bp_version", "numpy_version")
     }
-    return Checkpoint(model, optimizer_state, extra, versions)
+    return Checkpoint(model, optimizer_state, extra, versions, scheduler_state)
 
 
 def _restore_extra_state(path: Path, model: Module, states: Any) -> None:
@@ -450,10 +466,20 @@ def _check_optimizer_state(path: Path, model: Module, state: Any) -> None:
     cls = getattr(optim, name, None) if name in optim.__all__ else None
     if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
         return
-    params = copy.deepcopy(model).parameters()  # never repack the returned model
+    params: list[Any] = copy.deepcopy(model).parameters()  # never repack the returned model
     try:
+        shapes = state.get("shapes")
+        if isinstance(shapes, list):  # the optimizer's own parameters: not always the model's
+            dims = [[int(n) for n in s] for s in shapes]
+            if sum(int(np.prod(d)) for d in dims) > sum(p.size for p in params):
+                return  # more than the model holds: left for the user's optimizer to check
+            params = [nn.Parameter(np.zeros(d)) for d in dims]
+        groups: list[Any] = [{"params": params}]
+        saved = state.get("param_groups")
+        if isinstance(saved, list) and saved and all(isinstance(g, dict) for g in saved):
+            groups = [{"params": [params[int(i)] for i in g.get("params", [])]} for g in saved]
         kwargs: dict[str, Any] = {} if cls.requires_closure else {"lr": 1.0}
-        cls(params, **kwargs).load_state_dict(state)
+        cls(groups, **kwargs).load_state_dict(state)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise CheckpointError(f"{path}: the {name} optimizer state is malformed ({exc})") from exc
 

@@ -182,12 +182,14 @@ class Linear(Module):
         :math:`\Delta^{(l)} := \Delta^{(l)} + \delta^{(l+1)} (a^{(l)})^T` summed over the
         examples by one matrix product ("the matrix multiplication also takes care of the
         :math:`\sum`"). With the default ``batchmean`` loss ``grad_output`` already carries
-        the :math:`1/m`, so ``weight.grad`` is :math:`\frac{1}{m}\Delta^{(l)}_{:,1:}`.
+        the :math:`1/m`, so ``weight.grad`` is :math:`\frac{1}{m}\Delta^{(l)}_{:,1:}`. A
+        frozen parameter (``requires_grad=False``) gets nothing added.
         """
         x, g = self._cached_input(grad_output)
-        weight_grad = self.weight.grad  # added in place (not through the property's setter)
-        weight_grad += g.T @ x
-        if self.bias is not None:
+        if self.weight.requires_grad:  # a frozen parameter accumulates nothing
+            weight_grad = self.weight.grad  # added in place (not through the property's setter)
+            weight_grad += g.T @ x
+        if self.bias is not None and self.bias.requires_grad:
             # The bias unit a₀ = 1 makes column 0 of Δ equal to δᵀ1: a matrix-vector
             # product, several times faster than g.sum(axis=0) on a large batch.
             bias_grad = self.bias.grad

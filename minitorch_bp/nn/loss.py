@@ -1,137 +1,37 @@
-r"""Losses: :math:`J = \text{criterion}(\hat y, y)` and :math:`\partial J / \partial \hat y`.
+r"""The notes' two costs and PyTorch's logits form: ``MSELoss``, ``BCELoss``, ``BCEWithLogitsLoss``.
 
-Every loss returns a Python float from ``criterion(pred, target)`` and the gradient with
-respect to ``pred`` from ``criterion.backward()``. The ``reduction`` says how the
-element losses :math:`\ell_{ik}` (example :math:`i`, output :math:`k`) are combined:
-
-=============  ==============================================  ==========================
-reduction      :math:`J`                                       note
-=============  ==============================================  ==========================
-``batchmean``  :math:`\frac{1}{m}\sum_i \sum_k \ell_{ik}`          the notes' :math:`J(\Theta)` (default)
-``sum``        :math:`\sum_i \sum_k \ell_{ik}`                    the notes' regression cost
-``mean``       :math:`\frac{1}{mK}\sum_i \sum_k \ell_{ik}`        PyTorch's ``mean``
-=============  ==============================================  ==========================
-
+Each returns :math:`J` from ``criterion(pred, target)`` and :math:`\partial J/\partial\,\text{pred}`
+from ``criterion.backward()``; the reductions, ``reduction="none"`` and ``sample_weight``
+are the base's, :class:`~minitorch_bp.nn.Loss` (see :mod:`minitorch_bp.nn.loss_base`).
 No loss adds the :math:`\lambda` term: the optimizer does (see :func:`l2_penalty`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import as_batch, check_finite, check_same_shape
+from minitorch_bp._validation import check_finite
 from minitorch_bp.nn import functional as F
+from minitorch_bp.nn.loss_base import (
+    PREDICTION_HINT,
+    Loss,
+    Reduction,
+    check_width,
+    class_weights,
+)
 
 Array = NDArray[Any]
-Reduction = Literal["batchmean", "sum", "mean"]
 
 #: Lower bound on :math:`\log p` in :class:`BCELoss`, as in PyTorch.
 LOG_CLAMP = F.LOG_CLAMP
 #: Floor on :math:`a(1-a)` in the gradient of :class:`BCELoss`, as in PyTorch.
 GRAD_EPS = F.GRAD_EPS
 
-#: Added to a non-finite prediction's message: with a finite input, a weight diverged.
-PREDICTION_HINT = (
-    "; if the input was finite, a parameter has diverged (lower the learning rate, or"
-    " check the model's parameters)"
-)
-
-
-class Loss:
-    r"""Base class of the losses: validation, the reduction and the cached batch.
-
-    ``criterion(pred, target)`` checks both, keeps references to them and returns
-    :math:`J`; ``criterion.backward()`` returns a new array
-    :math:`\partial J/\partial\,\text{pred}` for that call. A subclass gives the
-    unreduced sum :meth:`total` and its scaled gradient :meth:`gradient` (both also used
-    by :mod:`minitorch_bp.engine` on buffers it reuses) and, if needed, its own target
-    and value checks.
-
-    Args:
-        reduction: ``"batchmean"`` (default), ``"sum"`` or ``"mean"``.
-
-    Attributes:
-        m: the number of examples (rows) of the last call, the notes' :math:`m`.
-    """
-
-    #: How many arrays shaped like the prediction :meth:`total` can work in.
-    scratch_arrays: ClassVar[int] = 0
-    #: True when :meth:`check_values` refuses NaN and inf itself (a range check on the
-    #: minimum and maximum does), so the separate finiteness passes are skipped.
-    range_check_finds_non_finite: ClassVar[bool] = False
-
-    def __init__(self, reduction: Reduction = "batchmean") -> None:
-        if reduction not in get_args(Reduction):
-            raise ValueError(
-                f"{type(self).__name__}: reduction={reduction!r} must be one of"
-                f" {get_args(Reduction)}"
-            )
-        self.reduction: Reduction = reduction
-        self.m = 0
-        self._pred: Array | None = None
-        self._target: Array | None = None
-        self._scale = 1.0
-
-    def __call__(self, pred: Array, target: Any) -> float:
-        """Return the reduced loss of ``pred`` against ``target`` and cache both."""
-        name = type(self).__name__
-        pred = as_batch(pred, name, "prediction")
-        if pred.shape[0] == 0:
-            raise ValueError(f"{name}: the batch has 0 rows; a loss needs at least one example")
-        target_arr = self.prepare_target(pred.shape, pred.dtype, np.asarray(target))
-        if not self.range_check_finds_non_finite:
-            check_finite(pred, name, "prediction", hint=PREDICTION_HINT)
-            check_finite(target_arr, name, "target")
-        self.check_values(pred, target_arr)
-        self.m = pred.shape[0]
-        self._scale = self.scale(*pred.shape)
-        self._pred, self._target = pred, target_arr
-        return self._scale * self.total(pred, target_arr)
-
-    def backward(self) -> Array:
-        r"""Return :math:`\partial J / \partial \text{pred}` for the last call (a new array)."""
-        if self._pred is None or self._target is None:
-            raise RuntimeError(f"{type(self).__name__}: backward called before the loss")
-        return self.gradient(self._pred, self._target, self._scale)
-
-    def scale(self, m: int, k: int) -> float:
-        """The reduction's factor: :math:`1/m` (batchmean), 1 (sum) or :math:`1/(mK)` (mean)."""
-        if self.reduction == "batchmean":
-            return 1.0 / m
-        return 1.0 if self.reduction == "sum" else 1.0 / (m * k)
-
-    def prepare_target(self, shape: tuple[int, ...], dtype: np.dtype[Any], target: Array) -> Array:
-        """Check the target's shape and kind and return it in the prediction's dtype.
-
-        The default wants the prediction's exact shape; a subclass with other target
-        forms (class labels) overrides this.
-        """
-        name = type(self).__name__
-        check_same_shape(shape, target, name)
-        if target.dtype.kind not in "fiub":
-            raise ValueError(f"{name}: target has dtype {target.dtype}; expected numbers")
-        if target.dtype != dtype:
-            # Targets follow the prediction's dtype so float32 stays float32.
-            target = target.astype(dtype)
-        return target
-
-    def check_values(self, pred: Array, target: Array) -> None:
-        """Refuse values outside the loss's domain (nothing by default)."""
-
-    def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
-        r"""The unreduced sum :math:`\sum_i\sum_k \ell_{ik}`, in ``scratch`` arrays if given."""
-        raise NotImplementedError
-
-    def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
-        r""":math:`\text{scale}\cdot\partial(\sum\ell)/\partial\,\text{pred}`, written into ``out`` if given."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(reduction={self.reduction!r})"
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "Loss", "MSELoss", "Reduction"]
 
 
 class MSELoss(Loss):
@@ -161,6 +61,12 @@ class MSELoss(Loss):
 
     scratch_arrays = 1
 
+    def losses(self, pred: Array, target: Array) -> Array:
+        diff = np.subtract(pred, target)
+        diff *= diff
+        diff *= 0.5
+        return diff
+
     def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
         return F.mse_total(pred, target, scratch[0] if scratch else None)
 
@@ -172,16 +78,16 @@ class BCELoss(Loss):
     r"""Binary cross-entropy on probabilities, the notes' logistic cost.
 
     .. math::
-        \ell_{ik} = -\left[y_{ik}\log a_{ik} + (1 - y_{ik})\log(1 - a_{ik})\right]
+        \ell_{ik} = -w_k\left[y_{ik}\log a_{ik} + (1 - y_{ik})\log(1 - a_{ik})\right]
 
-    With the default ``batchmean`` this is the notes' multi-class
-    :math:`J(\Theta) = -\frac{1}{m}\sum_{i=1}^m\sum_{k=1}^K [\dots]` without the
-    :math:`\lambda` term (see :func:`l2_penalty`).
+    With the default ``batchmean`` (and no ``weight``, :math:`w_k = 1`) this is the notes'
+    multi-class :math:`J(\Theta) = -\frac{1}{m}\sum_{i=1}^m\sum_{k=1}^K [\dots]` without
+    the :math:`\lambda` term (see :func:`l2_penalty`).
 
     Gradient:
-        :math:`\partial J/\partial a = \text{scale}\,\frac{a - y}{a(1 - a)}`, which the
-        notes write :math:`\frac{y-1}{a-1} - \frac{y}{a}`. Through a :class:`Sigmoid` it
-        becomes the notes' :math:`\delta^{(L)} = a^{(L)} - y`.
+        :math:`\partial J/\partial a = \text{scale}\,w_k\frac{a - y}{a(1 - a)}`, which
+        the notes write :math:`\frac{y-1}{a-1} - \frac{y}{a}`. Through a :class:`Sigmoid`
+        it becomes the notes' :math:`\delta^{(L)} = a^{(L)} - y` (times :math:`w_k`).
 
     Numerics:
         As in PyTorch, each log is clamped at :data:`LOG_CLAMP` = -100 (so
@@ -193,7 +99,10 @@ class BCELoss(Loss):
         exactly :math:`a - y`.
 
     Args:
-        reduction: ``"batchmean"`` (default), ``"sum"`` or ``"mean"``.
+        weight: one weight :math:`w_k \ge 0` per output (column), PyTorch's ``weight``
+            broadcast over the rows; per-example weights are ``sample_weight``.
+        reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` (PyTorch's default,
+            over all :math:`mK` elements) or ``"none"``.
 
     Raises:
         ValueError: if ``pred`` or ``target`` lies outside :math:`[0, 1]`.
@@ -202,14 +111,26 @@ class BCELoss(Loss):
         >>> bce = BCELoss()
         >>> round(bce(np.array([[0.8, 0.1]]), np.array([[1.0, 0.0]])), 6)
         0.328504
+        >>> BCELoss(weight=[2.0, 0.0], reduction="none")(np.array([[0.8, 0.1]]), np.array([[1.0, 0.0]]))
+        array([[0.4462871, 0.       ]])
     """
 
     scratch_arrays = 2
     range_check_finds_non_finite = True
 
+    def __init__(self, weight: Any = None, reduction: Reduction = "batchmean") -> None:
+        super().__init__(reduction)
+        self._weight = class_weights(weight, "weight", type(self).__name__)
+
+    @property
+    def weight(self) -> Array | None:
+        """The per-output weights (read-only; fixed when the loss is built), or ``None``."""
+        return self._weight
+
     def check_values(self, pred: Array, target: Array) -> None:
         self.check_probabilities(pred, "prediction")
         self.check_probabilities(target, "target")
+        check_width(self._weight, pred.shape[1], "weight", type(self).__name__)
 
     def check_probabilities(self, arr: Array, name: str) -> None:
         """Refuse values outside [0, 1] (NaN and inf included), naming ``name``."""
@@ -221,23 +142,48 @@ class BCELoss(Loss):
                 f"BCELoss: {name} values must lie in [0, 1]; got min {lo}, max {hi}{hint}"
             )
 
+    def losses(self, pred: Array, target: Array) -> Array:
+        ell = np.multiply(target, F.clamped_log(pred))
+        ell += np.subtract(1.0, target) * F.clamped_log(np.subtract(1.0, pred))
+        np.negative(ell, out=ell)
+        if self._weight is not None:
+            ell *= self._weight
+        return ell
+
     def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        if self._weight is not None:
+            return float(np.add.reduce(self.losses(pred, target), axis=None))
         pair = (scratch[0], scratch[1]) if len(scratch) >= 2 else None
         return F.bce_total(pred, target, pair)
 
     def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
-        return F.bce_grad(pred, target, scale, out=out)
+        grad = F.bce_grad(pred, target, scale, out=out)
+        if self._weight is not None:
+            grad *= self._weight
+        return grad
+
+    def extra_repr(self) -> str:
+        return "" if self._weight is None else f"weight={self._weight.tolist()}"
 
 
 class BCEWithLogitsLoss(Loss):
     r"""Binary cross-entropy on logits :math:`z^{(L)}`: ``BCELoss(Sigmoid(z))`` fused and stable.
 
     .. math::
-        \ell_{ik} = \log(1 + e^{z_{ik}}) - y_{ik} z_{ik}
+        \ell_{ik} = w_k\left[p_k\,y_{ik}\log(1 + e^{-z_{ik}}) + (1 - y_{ik})\log(1 + e^{z_{ik}})\right]
+        = w_k\left[(1 - y_{ik} + p_k y_{ik})\log(1 + e^{z_{ik}}) - p_k y_{ik} z_{ik}\right]
 
     computed with ``np.logaddexp`` so it stays finite for :math:`|z|` up to 1e4 and beyond,
-    with no warnings. The gradient is the notes' :math:`\delta^{(L)} = g(z^{(L)}) - y`
-    times the reduction's scale, exact at any :math:`z`.
+    with no warnings. Without options (:math:`w = p = 1`) the gradient is the notes'
+    :math:`\delta^{(L)} = g(z^{(L)}) - y` times the reduction's scale, exact at any
+    :math:`z`; in general it is
+    :math:`w_k\left[(1 - y + p_k y)\,g(z) - p_k y\right]`.
+
+    Args:
+        weight: one weight :math:`w_k \ge 0` per output, as :class:`BCELoss`.
+        reduction: ``"batchmean"`` (default), ``"sum"``, ``"mean"`` or ``"none"``.
+        pos_weight: one weight :math:`p_k \ge 0` per output on its positive examples,
+            PyTorch's (e.g. :math:`p_k = n_{neg}/n_{pos}` for a rare class).
 
     Example:
         >>> loss = BCEWithLogitsLoss(reduction="sum")
@@ -245,9 +191,30 @@ class BCEWithLogitsLoss(Loss):
         0.201413
         >>> loss(np.array([[1e4, -1e4]]), np.array([[0.0, 1.0]]))
         20000.0
+        >>> rare = BCEWithLogitsLoss(pos_weight=[3.0], reduction="sum")
+        >>> round(rare(np.array([[1.5]]), np.array([[1.0]])), 6)   # 3 · (-log sigmoid(1.5))
+        0.60424
     """
 
     scratch_arrays = 1
+
+    def __init__(
+        self, weight: Any = None, reduction: Reduction = "batchmean", pos_weight: Any = None
+    ) -> None:
+        super().__init__(reduction)
+        name = type(self).__name__
+        self._weight = class_weights(weight, "weight", name)
+        self._pos_weight = class_weights(pos_weight, "pos_weight", name)
+
+    @property
+    def weight(self) -> Array | None:
+        """The per-output weights (read-only), or ``None``."""
+        return self._weight
+
+    @property
+    def pos_weight(self) -> Array | None:
+        """The per-output weights of the positive examples (read-only), or ``None``."""
+        return self._pos_weight
 
     def check_values(self, pred: Array, target: Array) -> None:
         lo, hi = float(target.min()), float(target.max())
@@ -255,14 +222,50 @@ class BCEWithLogitsLoss(Loss):
             raise ValueError(
                 f"BCEWithLogitsLoss: target values must lie in [0, 1]; got min {lo}, max {hi}"
             )
+        check_width(self._weight, pred.shape[1], "weight", "BCEWithLogitsLoss")
+        check_width(self._pos_weight, pred.shape[1], "pos_weight", "BCEWithLogitsLoss")
+
+    def _positive(self, target: Array) -> Array:
+        """:math:`p_k y_{ik}`."""
+        assert self._pos_weight is not None
+        return target * self._pos_weight
+
+    def losses(self, pred: Array, target: Array) -> Array:
+        softplus = np.logaddexp(0.0, pred)
+        ell: Array
+        if self._pos_weight is None:
+            ell = softplus - target * pred
+        else:
+            py = self._positive(target)
+            ell = softplus * (1.0 - target + py) - py * pred
+        if self._weight is not None:
+            ell *= self._weight
+        return ell
 
     def total(self, pred: Array, target: Array, scratch: Sequence[Array] = ()) -> float:
+        if self._weight is not None or self._pos_weight is not None:
+            return float(np.add.reduce(self.losses(pred, target), axis=None))
         softplus = np.logaddexp(0.0, pred, out=scratch[0] if scratch else None)
         return float(np.add.reduce(softplus, axis=None) - np.vdot(target, pred))
 
     def gradient(self, pred: Array, target: Array, scale: float, out: Array | None = None) -> Array:
         grad = F.sigmoid(pred, out=out)
-        grad -= target
+        if self._pos_weight is None:
+            grad -= target
+        else:
+            py = self._positive(target)
+            grad *= 1.0 - target + py
+            grad -= py
+        if self._weight is not None:
+            grad *= self._weight
         if scale != 1.0:
             grad *= scale
         return grad
+
+    def extra_repr(self) -> str:
+        parts = []
+        if self._weight is not None:
+            parts.append(f"weight={self._weight.tolist()}")
+        if self._pos_weight is not None:
+            parts.append(f"pos_weight={self._pos_weight.tolist()}")
+        return ", ".join(parts)

@@ -311,6 +311,16 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
+        """Set ``requires_grad`` on every parameter (``False`` freezes them); return ``self``.
+
+        As PyTorch's: ``model[0].requires_grad_(False)`` keeps the first layer as it is,
+        so training changes the others only (see :class:`Parameter`).
+        """
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
     def train(self, mode: bool = True) -> Self:
         """Set training mode (``Dropout`` is active) on this module and its children."""
         for module in self.modules():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,11 @@ class Parameter:
             :math:`\frac{\lambda}{m}\Theta` is added to its gradient (see
             :mod:`minitorch_bp.nn.regularization`, the one place that reads this flag).
             ``True`` for weights; ``False`` for biases, the notes' :math:`j = 0` column.
+        requires_grad: whether training changes it, PyTorch's flag. ``False`` freezes it:
+            the package's layers accumulate no gradient for it (the engine skips the
+            products that would), every optimizer leaves it as it is, and the λ term
+            neither counts nor decays it. ``Module.requires_grad_(False)`` freezes a whole
+            layer or model, e.g. to fine-tune the last layer only.
 
     Attributes:
         data: the values. Assigning ``p.data = values`` copies into the existing array
@@ -39,18 +44,37 @@ class Parameter:
         >>> p.data
         array([[0., 5., 0.],
                [0., 0., 0.]])
-        >>> p.grad.shape, p.regularized
-        ((2, 3), True)
+        >>> p.grad.shape, p.regularized, p.requires_grad
+        ((2, 3), True, True)
     """
 
-    __slots__ = ("_data", "_grad", "regularized")
+    __slots__ = ("_data", "_grad", "regularized", "requires_grad")
 
-    def __init__(self, data: Any, *, regularized: bool = True) -> None:
+    #: Counts every change of any parameter's ``requires_grad``: a compiled training step
+    #: (:mod:`minitorch_bp.engine`) plans which gradients to compute, and compares this
+    #: one number to know whether a plan still holds.
+    freeze_changes: ClassVar[int] = 0
+
+    regularized: bool
+    requires_grad: bool
+
+    def __init__(self, data: Any, *, regularized: bool = True, requires_grad: bool = True) -> None:
         arr = np.array(data, copy=True, order="C")
         check_float_dtype(arr.dtype, "Parameter")
         self._data: Array = arr
         self._grad: Array = np.zeros_like(arr)
         self.regularized = bool(regularized)
+        self.requires_grad = requires_grad
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # requires_grad is a plain attribute, read on every step; setting it is checked and
+        # counted here (a property would slow every read).
+        if name == "requires_grad":
+            flag = _check_flag(value)
+            if flag is not getattr(self, "requires_grad", flag):
+                Parameter.freeze_changes += 1
+            value = flag
+        object.__setattr__(self, name, value)
 
     @property
     def data(self) -> Array:
@@ -94,4 +118,14 @@ class Parameter:
         np.copyto(target, arr, casting="same_kind")
 
     def __repr__(self) -> str:
-        return f"Parameter(shape={self.shape}, dtype={self.dtype}, regularized={self.regularized})"
+        frozen = "" if self.requires_grad else ", requires_grad=False"
+        return (
+            f"Parameter(shape={self.shape}, dtype={self.dtype},"
+            f" regularized={self.regularized}{frozen})"
+        )
+
+
+def _check_flag(value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"Parameter: requires_grad={value!r} must be True or False")
+    return bool(value)

@@ -6,13 +6,17 @@ here and nowhere else; every optimizer, :func:`~minitorch_bp.train.fit`,
 these functions, so the logged :math:`J(\Theta)` is always the objective being minimised.
 
 - A parameter decays when ``p.regularized`` is ``True`` (weights by default; biases, the
-  notes' :math:`j = 0` column, are created with ``regularized=False``). A user's own layer
-  gets weight decay for its ``Parameter`` without doing anything: the flag is all there is.
+  notes' :math:`j = 0` column, are created with ``regularized=False``) and it is trained
+  (``p.requires_grad``: a frozen parameter is a constant, neither counted nor decayed). A
+  user's own layer gets weight decay for its ``Parameter`` without doing anything.
 - The penalty is :math:`\frac{\lambda}{2m}\sum_{\text{decaying}}\Theta^2` and its gradient
   :math:`\frac{\lambda}{m}\Theta`, so :math:`D = \frac{1}{m}(\Delta + \lambda\Theta)` for
   weights and :math:`\frac{1}{m}\Delta` for biases.
 - :math:`m` is always passed explicitly: the number of examples in the batch the loss saw
-  (``len(X)``), as in scikit-learn's MLP.
+  (``len(X)``), as in scikit-learn's MLP; with sample weights :math:`s_i`, their total
+  :math:`\sum_i s_i` (scikit-learn's ``sw_sum``), which is :math:`m` for unit weights.
+- Parameter groups (:attr:`Optimizer.param_groups <minitorch_bp.optim.Optimizer.param_groups>`)
+  each have their own :math:`\lambda`; the optimizer calls these functions group by group.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from minitorch_bp._validation import check_batch_size, check_nonnegative
+from minitorch_bp._validation import check_example_count, check_nonnegative
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.parameter import Parameter
 
@@ -31,20 +35,25 @@ Array = NDArray[Any]
 
 
 def _params(model: Module | Iterable[Parameter]) -> list[Parameter]:
+    if isinstance(model, list):  # an optimizer's group: no copy on a step's path
+        return model
     return model.parameters() if isinstance(model, Module) else list(model)
 
 
 def decays(p: Parameter) -> bool:
-    """Whether the λ term covers ``p``: the one place that reads ``Parameter.regularized``."""
-    return p.regularized
+    """Whether the λ term covers ``p``: the one place that reads ``Parameter.regularized``.
+
+    A frozen parameter (``requires_grad=False``) does not decay: training leaves it as it is.
+    """
+    return p.regularized and p.requires_grad
 
 
-def l2_coefficient(p: Parameter, l2: float, m: int) -> float:
+def l2_coefficient(p: Parameter, l2: float, m: float) -> float:
     r"""Return :math:`\lambda/m` if ``p`` decays, else 0: the factor of :math:`\Theta` in :math:`D`."""
     return l2 / m if l2 and decays(p) else 0.0
 
 
-def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: int) -> float:
+def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: float) -> float:
     r"""Return :math:`\frac{\lambda}{2m}\sum_{l=1}^{L-1}\sum_{i=1}^{s_l}\sum_{j=1}^{s_{l+1}}(\Theta^{(l)}_{ji})^2`.
 
     Only parameters that decay count (see :func:`decays`): the bias column :math:`j = 0`
@@ -55,7 +64,7 @@ def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: int) -> float:
     Args:
         model: a module, or an iterable of parameters.
         l2: :math:`\lambda \ge 0`.
-        m: the number of examples :math:`m \ge 1`.
+        m: the number of examples :math:`m \ge 1` (or their total sample weight, > 0).
 
     Example:
         >>> from minitorch_bp import nn
@@ -65,14 +74,14 @@ def l2_penalty(model: Module | Iterable[Parameter], l2: float, m: int) -> float:
         0.5
     """
     lam = check_l2(l2, "l2_penalty")
-    m = check_batch_size(m, "l2_penalty")
+    m = check_example_count(m, "l2_penalty")
     if lam == 0:
         return 0.0
     total = sum(float(np.vdot(p.data, p.data)) for p in _params(model) if decays(p))
     return lam / (2.0 * m) * total
 
 
-def l2_gradient(p: Parameter, l2: float, m: int) -> Array:
+def l2_gradient(p: Parameter, l2: float, m: float) -> Array:
     r"""Return the notes' :math:`D` for one parameter: ``grad + (λ/m)·data`` if it decays, else ``grad``.
 
     After one backward over a batch of :math:`m` examples with the default ``batchmean``
@@ -88,7 +97,7 @@ def l2_gradient(p: Parameter, l2: float, m: int) -> Array:
         array([2.])
     """
     lam = check_l2(l2, "l2_gradient")
-    c = l2_coefficient(p, lam, check_batch_size(m, "l2_gradient"))
+    c = l2_coefficient(p, lam, check_example_count(m, "l2_gradient"))
     out: Array = p.grad.copy()
     if c:
         out += c * p.data

@@ -14,10 +14,19 @@ Array = NDArray[Any]
 
 
 class StateBuffer:
-    """Zeros shaped like the parameters (``arrays[i]`` belongs to ``params[i]``)."""
+    """Zeros shaped like the parameters (``arrays[i]`` belongs to ``params[i]``).
 
-    def __init__(self, params: Sequence[Parameter]) -> None:
-        self.arrays: list[Array] = [np.zeros_like(p.data) for p in params]
+    ``fill`` starts each array at that value instead (Adagrad's ``initial_accumulator_value``).
+    """
+
+    def __init__(self, params: Sequence[Parameter], fill: float = 0.0) -> None:
+        self.fill = fill
+        self.arrays: list[Array] = []
+        self.extend(params)
+
+    def extend(self, params: Sequence[Parameter]) -> None:
+        """Add one array for each parameter of a new group."""
+        self.arrays += [np.full_like(p.data, self.fill) for p in params]
 
     def copies(self) -> list[Array]:
         """Return one copy per parameter (for ``state_dict``)."""
@@ -37,6 +46,10 @@ class StateBuffer:
                 raise ValueError(
                     f"{who}.load_state_dict: {key}[{i}] has shape {a.shape}; expected {v.shape}"
                 )
+            if a.dtype.kind not in "fiu":
+                raise ValueError(
+                    f"{who}.load_state_dict: {key}[{i}] has dtype {a.dtype}; expected numbers"
+                )
         for v, a in zip(self.arrays, checked, strict=True):
             np.copyto(v, a, casting="same_kind")
 
@@ -44,3 +57,46 @@ class StateBuffer:
 def scratch_for(params: Sequence[Parameter]) -> list[Array]:
     """One uninitialised work array per parameter, so a step allocates nothing."""
     return [np.empty_like(p.data) for p in params]
+
+
+def load_counts(value: Any, n: int, who: str, key: str) -> list[int]:
+    """Per-parameter step counts from a state: ``n`` integers >= 0, or one for all."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        items: list[Any] = [value] * n
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+    else:
+        items = []
+    ok = len(items) == n and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in items
+    )
+    if not ok:
+        raise ValueError(
+            f"{who}.load_state_dict: {key}={value!r:.80} must be {n} step count(s), integers >= 0"
+        )
+    return [int(v) for v in items]
+
+
+def load_optional(saved: Any, params: list[Parameter], who: str, key: str) -> list[Array | None]:
+    """Per-parameter arrays that may be absent (``None``) from a state, checked."""
+    if saved is None:
+        return [None] * len(params)
+    arrays = list(saved)
+    if len(arrays) != len(params):
+        raise ValueError(
+            f"{who}.load_state_dict: {key!r} has {len(arrays)} arrays; expected {len(params)}"
+            " (one per parameter)"
+        )
+    out: list[Array | None] = []
+    for i, (p, a) in enumerate(zip(params, arrays, strict=True)):
+        if a is None:
+            out.append(None)
+            continue
+        arr = np.asarray(a)
+        if arr.shape != p.shape or arr.dtype.kind not in "fiu":
+            raise ValueError(
+                f"{who}.load_state_dict: {key}[{i}] has shape {arr.shape} and dtype {arr.dtype};"
+                f" expected {p.shape}, numbers"
+            )
+        out.append(arr.astype(p.dtype, copy=True))
+    return out

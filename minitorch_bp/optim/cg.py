@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer, optional_vector
 from minitorch_bp.optim.line_search import strong_wolfe
 from minitorch_bp.optim.optimizer import Array
@@ -30,12 +29,13 @@ class ConjugateGradient(FullBatchOptimizer):
 
     (Nocedal & Wright §5.2, the "PR+" rule). A direction that is not downhill, or a failed
     line search, restarts from :math:`-g`; two failures in a row end the step, as in
-    ``fmincg``. The first trial step is :math:`1/(1 + \|g\|^2)` and then
+    ``fmincg``; a step that ends on ``max_iter`` instead of a tolerance warns with
+    :class:`~minitorch_bp.optim.ConvergenceWarning`. The first trial step is :math:`1/(1 + \|g\|^2)` and then
     :math:`t_{k-1}\,g_{k-1}^\top d_{k-1} / g_k^\top d_k`, capped at 100 times the last.
     As :class:`~minitorch_bp.optim.LBFGS`, it adds the notes' :math:`\lambda` term itself.
 
     Args:
-        params: the parameters, e.g. ``model.parameters()``.
+        params: the parameters, e.g. ``model.parameters()`` (one group).
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         max_iter: the most iterations (line searches) per :meth:`step` (>= 1).
         tolerance_grad: stop when :math:`\max_i |\nabla J_i|` is at most this.
@@ -56,7 +56,7 @@ class ConjugateGradient(FullBatchOptimizer):
 
     def __init__(
         self,
-        params: Iterable[Parameter],
+        params: Iterable[Any],
         *,
         l2: float = 0.0,
         max_iter: int = 50,
@@ -65,16 +65,18 @@ class ConjugateGradient(FullBatchOptimizer):
     ) -> None:
         super().__init__(
             params,
-            l2=l2,
-            max_iter=max_iter,
-            tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change,
+            {
+                "l2": l2,
+                "max_iter": max_iter,
+                "tolerance_grad": tolerance_grad,
+                "tolerance_change": tolerance_change,
+            },
         )
         self._d: Array | None = None  # the next search direction
         self._t = 0.0  # the last accepted step
         self._gtd = 0.0  # g·d at the start of the last line search
 
-    def step(self, closure: Closure | None = None, *, m: int | None = None) -> float:
+    def step(self, closure: Closure | None = None, *, m: float | None = None) -> float:
         """Run up to ``max_iter`` iterations; return :math:`J(\\Theta)` at the end."""
         closure = self._check_closure(closure)
         m = self.batch_size(m)
@@ -83,9 +85,11 @@ class ConjugateGradient(FullBatchOptimizer):
         f, g = self._evaluate(closure, m)
         iterations = 0
         failed_last = False
+        limit: str | None = f"max_iter={self.max_iter}"
         d = self._d if self._d is not None and self._d.shape == g.shape else -g
         while iterations < self.max_iter:
-            if float(np.max(np.abs(g))) <= self.tolerance_grad:
+            if g.size == 0 or float(np.max(np.abs(g))) <= self.tolerance_grad:
+                limit = None
                 break
             iterations += 1
             gtd = float(g @ d)
@@ -105,6 +109,7 @@ class ConjugateGradient(FullBatchOptimizer):
             if res.t == 0.0 or not res.f < f:
                 self._set_x(x)
                 if failed_last:  # failed along -g too: nothing left to try
+                    limit = None
                     break
                 failed_last = True
                 d = -g
@@ -121,9 +126,13 @@ class ConjugateGradient(FullBatchOptimizer):
             d = -g_new + beta * d
             g = g_new
             if abs(f - f_prev) < self.tolerance_change or change <= self.tolerance_change:
+                limit = None
                 break
+        else:  # the loop ran out: a last look at the gradient decides
+            if g.size == 0 or float(np.max(np.abs(g))) <= self.tolerance_grad:
+                limit = None
         self._d = d
-        return self._finish(f, iterations)
+        return self._finish(f, iterations, limit)
 
     def state_dict(self) -> dict[str, Any]:
         """Return the settings and the search state (the next direction as a copy)."""
@@ -137,6 +146,3 @@ class ConjugateGradient(FullBatchOptimizer):
         self._d = optional_vector(state.get("d", self._d))
         self._t = float(state.get("t", self._t))
         self._gtd = float(state.get("gtd", self._gtd))
-
-    def __repr__(self) -> str:
-        return f"ConjugateGradient(l2={self.l2}, max_iter={self.max_iter})"

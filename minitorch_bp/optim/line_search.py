@@ -1,4 +1,4 @@
-r"""A line search satisfying the strong Wolfe conditions (Nocedal & Wright, Alg. 3.5/3.6).
+r"""A line search satisfying the strong Wolfe conditions, the one ``torch.optim.LBFGS`` runs.
 
 Along a descent direction :math:`d` from :math:`x` with :math:`\phi(t) = f(x + t d)`, it
 finds a step :math:`t > 0` with
@@ -8,8 +8,20 @@ finds a step :math:`t > 0` with
     |\phi'(t)| \le c_2 |\phi'(0)| \quad\text{(curvature)},
 
 by expanding the step until a bracket is found, then shrinking the bracket ("zoom")
-with safeguarded cubic interpolation. Used by :class:`~minitorch_bp.optim.LBFGS` and
-:class:`~minitorch_bp.optim.ConjugateGradient`.
+with cubic interpolation (Nocedal & Wright, Alg. 3.5/3.6). The choices follow PyTorch's
+``_strong_wolfe`` (itself Mark Schmidt's ``minFunc`` by way of Lua Torch), step for
+step, so that :class:`~minitorch_bp.optim.LBFGS` takes PyTorch's steps:
+
+- the expansion stops at a point that breaks sufficient decrease, or (from the third
+  trial on) is no lower than the previous one, or has :math:`\phi' \ge 0`; the next trial
+  is the cubic's minimiser kept within :math:`[t + 0.01(t - t_{prev}), 10t]`;
+- out of evaluations while expanding, the bracket is :math:`[0, t]`;
+- in the zoom, a trial within 10 % of the bracket's length from an end counts as
+  insufficient progress; a second one in a row (or one outside the bracket) is moved to
+  10 % from the nearer end;
+- the search returns the bracket's lower end.
+
+Used by :class:`~minitorch_bp.optim.LBFGS` and :class:`~minitorch_bp.optim.ConjugateGradient`.
 """
 
 from __future__ import annotations
@@ -38,16 +50,28 @@ class LineSearchResult:
 
 
 def cubic_minimizer(
-    t1: float, f1: float, g1: float, t2: float, f2: float, g2: float, lo: float, hi: float
+    t1: float,
+    f1: float,
+    g1: float,
+    t2: float,
+    f2: float,
+    g2: float,
+    lo: float | None = None,
+    hi: float | None = None,
 ) -> float:
     r"""Minimiser of the cubic through :math:`(t_i, f_i, f'_i)`, clipped to [lo, hi].
 
-    Nocedal & Wright eq. (3.59); the bracket's midpoint when the cubic has no minimum.
+    Nocedal & Wright eq. (3.59); the interval's midpoint when the cubic has no minimum.
+    Without ``lo`` and ``hi`` the interval is the one between ``t1`` and ``t2``.
 
     Example:
         >>> cubic_minimizer(0.0, 0.0, -1.0, 2.0, 0.0, 1.0, 0.0, 2.0)   # (t-1)^2 - 1
         1.0
     """
+    if lo is None or hi is None:
+        lo, hi = (t1, t2) if t1 <= t2 else (t2, t1)
+    if t1 == t2:  # one point: no cubic (PyTorch's arithmetic would give NaN here)
+        return 0.5 * (lo + hi)
     d1 = g1 + g2 - 3.0 * (f1 - f2) / (t1 - t2)
     d2_sq = d1 * d1 - g1 * g2
     if d2_sq >= 0.0:
@@ -59,6 +83,14 @@ def cubic_minimizer(
         if math.isfinite(t):
             return min(max(t, lo), hi)
     return 0.5 * (lo + hi)
+
+
+@dataclass
+class _Point:
+    t: float
+    f: float
+    g: Array
+    gtd: float
 
 
 def strong_wolfe(
@@ -84,10 +116,11 @@ def strong_wolfe(
         c1: sufficient-decrease constant, :math:`0 < c_1 < c_2 < 1`.
         c2: curvature constant (0.9 suits quasi-Newton, 0.1 conjugate gradients).
         tolerance_change: stop zooming when the bracket is shorter than this in ``x``.
-        max_evals: the most evaluations of ``evaluate``.
+        max_evals: evaluations after the first (PyTorch's ``max_ls``); at most
+            ``max_evals + 1`` calls of ``evaluate`` in all.
 
     Returns:
-        The best step found (``t = 0`` with ``f0`` if no point decreased ``f``).
+        The lower end of the last bracket (``t = 0`` with ``f0`` if nothing decreased ``f``).
 
     Example:
         >>> import numpy as np
@@ -102,63 +135,76 @@ def strong_wolfe(
     if not gtd0 < 0.0:
         raise ValueError(f"strong_wolfe: d is not a descent direction (g0·d = {gtd0})")
     d_norm = float(np.max(np.abs(d)))
-    evals = 0
 
-    def wolfe_ok(f: float, gtd: float, step: float) -> tuple[bool, bool]:
-        armijo = f <= f0 + c1 * step * gtd0
-        return armijo, abs(gtd) <= -c2 * gtd0
+    def point(step: float) -> _Point:
+        f, g = evaluate(step)
+        return _Point(step, f, g, float(np.dot(g, d)))
 
-    # Alg. 3.5: grow the step until [t_prev, t] brackets an acceptable point.
-    t_prev, f_prev, g_prev, gtd_prev = 0.0, f0, g0, gtd0
-    bracket: list[tuple[float, float, Array, float]] | None = None
-    f, g, gtd = f0, g0, gtd0
-    while evals < max_evals:
-        f, g = evaluate(t)
+    def armijo_fails(p: _Point) -> bool:
+        return p.f > f0 + c1 * p.t * gtd0
+
+    def curvature_holds(p: _Point) -> bool:
+        return abs(p.gtd) <= -c2 * gtd0
+
+    new = point(t)
+    evals, trials = 1, 0
+    prev = _Point(0.0, f0, g0, gtd0)
+    bracket: list[_Point] = []
+    done = False
+    while trials < max_evals:
+        if armijo_fails(new) or (trials > 1 and new.f >= prev.f):
+            bracket = [prev, new]
+            break
+        if curvature_holds(new):
+            bracket, done = [new], True
+            break
+        if new.gtd >= 0.0:
+            bracket = [prev, new]
+            break
+        step = cubic_minimizer(
+            prev.t,
+            prev.f,
+            prev.gtd,
+            new.t,
+            new.f,
+            new.gtd,
+            new.t + 0.01 * (new.t - prev.t),
+            10.0 * new.t,
+        )
+        prev, new = new, point(step)
         evals += 1
-        gtd = float(np.dot(g, d))
-        armijo, curvature = wolfe_ok(f, gtd, t)
-        if not armijo or (evals > 1 and f >= f_prev):
-            bracket = [(t_prev, f_prev, g_prev, gtd_prev), (t, f, g, gtd)]
-            break
-        if curvature:
-            return LineSearchResult(t, f, g, evals)
-        if gtd >= 0.0:
-            bracket = [(t, f, g, gtd), (t_prev, f_prev, g_prev, gtd_prev)]
-            break
-        # Extrapolate by a cubic step, kept within [t + 0.01 (t - t_prev), 10 t].
-        lo, hi = t + 0.01 * (t - t_prev), 10.0 * t
-        t_next = cubic_minimizer(t_prev, f_prev, gtd_prev, t, f, gtd, lo, hi)
-        t_prev, f_prev, g_prev, gtd_prev = t, f, g, gtd
-        t = t_next
-    if bracket is None:  # out of evaluations while still descending: take the last point
-        if f < f0:
-            return LineSearchResult(t, f, g, evals)
-        return LineSearchResult(0.0, f0, g0, evals)
+        trials += 1
+    if trials == max_evals:  # out of evaluations while still expanding
+        bracket = [_Point(0.0, f0, g0, gtd0), new]
 
-    # Alg. 3.6 (zoom): bracket[0] is the best point so far (satisfies sufficient
-    # decrease), bracket[1] the other end; φ'(lo)·(hi − lo) < 0.
-    lo_pt, hi_pt = bracket
-    while evals < max_evals:
-        (t_lo, f_lo, g_lo, gtd_lo), (t_hi, f_hi, _, gtd_hi) = lo_pt, hi_pt
-        if abs(t_hi - t_lo) * d_norm < tolerance_change:
+    low, high = (0, 1) if bracket[0].f <= bracket[-1].f else (1, 0)
+    insufficient = False
+    while not done and trials < max_evals:
+        a, b = bracket
+        if abs(b.t - a.t) * d_norm < tolerance_change:
             break
-        a, b = min(t_lo, t_hi), max(t_lo, t_hi)
-        t = cubic_minimizer(t_lo, f_lo, gtd_lo, t_hi, f_hi, gtd_hi, a, b)
-        # Safeguard: a trial too close to either end makes no progress; bisect instead.
-        margin = 0.1 * (b - a)
-        if t - a < margin or b - t < margin:
-            t = 0.5 * (a + b)
-        f, g = evaluate(t)
-        evals += 1
-        gtd = float(np.dot(g, d))
-        armijo, curvature = wolfe_ok(f, gtd, t)
-        if not armijo or f >= f_lo:
-            hi_pt = (t, f, g, gtd)
+        step = cubic_minimizer(a.t, a.f, a.gtd, b.t, b.f, b.gtd)
+        top, bottom = max(a.t, b.t), min(a.t, b.t)
+        margin = 0.1 * (top - bottom)
+        if min(top - step, step - bottom) < margin:  # close to an end of the bracket
+            if insufficient or step >= top or step <= bottom:
+                step = top - margin if abs(step - top) < abs(step - bottom) else bottom + margin
+                insufficient = False
+            else:
+                insufficient = True
         else:
-            if curvature:
-                return LineSearchResult(t, f, g, evals)
-            if gtd * (t_hi - t_lo) >= 0.0:
-                hi_pt = lo_pt
-            lo_pt = (t, f, g, gtd)
-    t_lo, f_lo, g_lo, _ = lo_pt
-    return LineSearchResult(t_lo, f_lo, g_lo, evals)
+            insufficient = False
+        new = point(step)
+        evals += 1
+        trials += 1
+        if armijo_fails(new) or new.f >= bracket[low].f:
+            bracket[high] = new
+            low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
+        else:
+            if curvature_holds(new):
+                done = True
+            elif new.gtd * (bracket[high].t - bracket[low].t) >= 0.0:
+                bracket[high] = bracket[low]  # the old low end becomes the high end
+            bracket[low] = new
+    best = bracket[low]
+    return LineSearchResult(best.t, best.f, best.g, evals)

@@ -9,11 +9,12 @@ import numpy as np
 
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.nn.regularization import l2_coefficient
-from minitorch_bp.optim._buffers import StateBuffer, scratch_for
-from minitorch_bp.optim.optimizer import Array, Optimizer
+from minitorch_bp.optim._buffers import load_optional
+from minitorch_bp.optim._first_order import FirstOrderOptimizer, check_flag, check_unit_interval
+from minitorch_bp.optim.optimizer import Array
 
 
-class SGD(Optimizer):
+class SGD(FirstOrderOptimizer):
     r"""Gradient descent with the notes' regularised gradient.
 
     Each step applies :math:`\Theta^{(l)} \leftarrow \Theta^{(l)} - \alpha D^{(l)}` with
@@ -27,22 +28,29 @@ class SGD(Optimizer):
     as ``step(m=len(X))``. Which parameters decay is the parameters' own flag
     (``Parameter.regularized``, see :mod:`minitorch_bp.nn.regularization`).
 
-    With ``momentum`` :math:`\mu > 0` (PyTorch's formulation, no dampening) a velocity
-    :math:`v` (zero at the start) is kept per parameter:
+    With ``momentum`` :math:`\mu > 0` a velocity :math:`v` is kept per parameter,
+    PyTorch's formulation: :math:`v = D` on a parameter's first step, then
 
     .. math::
-        v \leftarrow \mu v + D, \qquad \Theta \leftarrow \Theta - \alpha v
-        \quad\text{or, with Nesterov,}\quad \Theta \leftarrow \Theta - \alpha (D + \mu v).
+        v \leftarrow \mu v + (1 - \tau) D, \qquad \Theta \leftarrow \Theta - \alpha v
+        \quad\text{or, with Nesterov,}\quad \Theta \leftarrow \Theta - \alpha (D + \mu v),
+
+    with :math:`\tau` the ``dampening``. A frozen parameter keeps its velocity.
 
     Args:
-        params: the parameters, e.g. ``model.parameters()``.
+        params: the parameters (``model.parameters()``) or a list of parameter groups
+            (dicts with ``"params"`` and any of the arguments below).
         lr: the learning rate :math:`\alpha > 0`.
-        l2: the notes' :math:`\lambda \ge 0`; biases are exempt.
+        l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         momentum: :math:`\mu \ge 0` (default 0: plain gradient descent).
-        nesterov: use Nesterov momentum (needs ``momentum > 0``).
+        dampening: :math:`\tau \in [0, 1]`, PyTorch's (default 0).
+        nesterov: use Nesterov momentum (needs ``momentum > 0`` and no dampening).
+        weight_decay: PyTorch's coupled decay :math:`w \ge 0`, added to :math:`D` as
+            :math:`w\Theta` (no :math:`\frac{1}{m}`) on the parameters that decay.
+        maximize: ascend the data term instead (``D`` with :math:`-\frac{1}{m}\Delta`).
 
     State:
-        ``momentum_buffer`` (:math:`v`, one array per parameter) and the step count, in
+        ``momentum_buffer`` (:math:`v`, one array per parameter) and the step counts, in
         :meth:`state_dict`, so a checkpoint resumes bit for bit.
 
     Mini-batches:
@@ -53,8 +61,8 @@ class SGD(Optimizer):
         To keep the notes' :math:`J(\Theta)`, use ``l2 = λ·b/m_train``.
 
     Equivalent PyTorch:
-        ``torch.optim.SGD(momentum=μ, nesterov=...)`` with ``weight_decay = λ/m`` on the
-        weights and 0 on the biases.
+        ``torch.optim.SGD(momentum=μ, dampening=τ, nesterov=...)`` with
+        ``weight_decay = λ/m`` on the weights and 0 on the biases.
 
     Example:
         >>> from minitorch_bp import nn
@@ -71,28 +79,51 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Parameter],
+        params: Iterable[Any],
         lr: float,
         l2: float = 0.0,
         *,
         momentum: float = 0.0,
+        dampening: float = 0.0,
         nesterov: bool = False,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, l2=l2)
-        self.momentum = check_momentum(momentum, nesterov, "SGD")
-        self.nesterov = bool(nesterov)
-        self.steps = 0
-        self._scratch = scratch_for(self.params)
-        self._scratch2 = scratch_for(self.params) if self.nesterov else []
-        self._velocity = StateBuffer(self.params) if self.momentum else None
-        # Parameters keep their arrays for life (assignment copies into them), so the
-        # arrays a step works on are looked up once.
-        self._slots = [
-            (p, p.data, p.grad, tmp) for p, tmp in zip(self.params, self._scratch, strict=True)
-        ]
+        self._velocity: list[Array | None] = []
+        self._spares: dict[int, Array] = {}
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "l2": l2,
+                "momentum": momentum,
+                "dampening": dampening,
+                "nesterov": nesterov,
+                "weight_decay": weight_decay,
+                "maximize": maximize,
+            },
+        )
+
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        who = self.who(where)
+        if "momentum" in group:
+            nesterov = check_flag(group.get("nesterov", False), "nesterov", who)
+            group["momentum"] = check_momentum(group["momentum"], nesterov, who)
+            group["nesterov"] = nesterov
+        if "dampening" in group:
+            group["dampening"] = check_unit_interval(group["dampening"], "dampening", who)
+            if group.get("nesterov") and group["dampening"]:
+                raise ValueError(f"{who}: nesterov=True needs dampening=0 (as PyTorch)")
+        return group
+
+    def _add_state(self, params: list[Parameter]) -> None:
+        super()._add_state(params)
+        # As PyTorch's: a velocity is made on a parameter's first step with momentum.
+        self._velocity += [None] * len(params)
 
     def step(
-        self, closure: Callable[[], float] | None = None, *, m: int | None = None
+        self, closure: Callable[[], float] | None = None, *, m: float | None = None
     ) -> float | None:
         r"""Apply one update (see the class docstring); ``closure`` runs first if given.
 
@@ -104,79 +135,80 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         m = self.batch_size(m)
         self.steps += 1
-        lr = self.lr
-        if self._velocity is not None:
-            for i, (p, v) in enumerate(zip(self.params, self._velocity.arrays, strict=True)):
-                D = self.gradient(p, m, out=self._scratch[i])
-                self._momentum_update(p.data, D, v, self._scratch2[i] if self.nesterov else D)
-            return loss
-        l2 = self.l2
-        for p, data, grad, tmp in self._slots:
-            # The λ term first, as a scaling of the weights: Θ − α(λ/m)Θ − αg equals
-            # Θ − α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
-            if l2:
-                c = l2_coefficient(p, l2, m)
-                if c:
-                    np.multiply(data, 1.0 - lr * c, data)
-            np.multiply(grad, lr, tmp)
-            np.subtract(data, tmp, data)
+        steps = self.param_steps
+        for group, slots in zip(self.param_groups, self._slots, strict=True):
+            if group["momentum"] or group["maximize"] or group["weight_decay"]:
+                self._general(group, slots, m)
+                continue
+            lr, l2 = group["lr"], group["l2"]
+            for i, p, data, grad, tmp in slots:
+                if not p.requires_grad:
+                    continue
+                # The λ term first, as a scaling of the weights: Θ − α(λ/m)Θ − αg equals
+                # Θ − α·(1/m)(Δ + λΘ) with one pass over the weights and no temporary.
+                if l2:
+                    c = l2_coefficient(p, l2, m)
+                    if c:
+                        np.multiply(data, 1.0 - lr * c, data)
+                np.multiply(grad, lr, tmp)
+                np.subtract(data, tmp, data)
+                steps[i] += 1
         return loss
 
-    def _momentum_update(self, data: Array, D: Array, v: Array, tmp: Array) -> None:
-        """v ← μv + D; Θ ← Θ − α·v (or Θ ← Θ − α·(D + μv)), in place (``D``, ``tmp`` overwritten)."""
-        v *= self.momentum
-        v += D
-        if self.nesterov:
-            np.multiply(v, self.momentum, out=tmp)
-            D += tmp
-            np.multiply(D, self.lr, out=tmp)
-        else:
-            np.multiply(v, self.lr, out=D)
-            tmp = D
-        data -= tmp
+    def _general(
+        self,
+        group: dict[str, Any],
+        slots: list[tuple[int, Parameter, Array, Array, Array]],
+        m: float,
+    ) -> None:
+        """PyTorch's update with momentum, dampening, Nesterov, weight decay or maximize."""
+        mu, tau, lr = group["momentum"], group["dampening"], group["lr"]
+        for i, p, data, _, work in slots:
+            if not p.requires_grad:
+                continue
+            D = self.direction(group, p, m, work)
+            if mu:
+                v = self._velocity[i]
+                if v is None:  # PyTorch: the buffer starts as the first gradient
+                    v = self._velocity[i] = D.copy()
+                else:
+                    v *= mu
+                    if tau:  # never with Nesterov, so D may be scaled in place
+                        D *= 1.0 - tau
+                    v += D
+                if group["nesterov"]:
+                    D += np.multiply(v, mu, out=self._spare(i))
+                else:
+                    np.copyto(D, v)
+            D *= lr
+            data -= D
+            self.param_steps[i] += 1
+
+    def _spare(self, i: int) -> Array:
+        """A second work array for parameter ``i`` (Nesterov's μv), made on first use."""
+        spare = self._spares.get(i)
+        if spare is None:
+            spare = self._spares[i] = np.empty_like(self.params[i].data)
+        return spare
 
     def state_dict(self) -> dict[str, Any]:
-        """Return lr, λ, momentum, the step count and the velocities (copies)."""
+        """Return the hyper-parameters, the groups, the step counts and the velocities (copies)."""
         state = super().state_dict()
-        state.update(momentum=self.momentum, nesterov=self.nesterov, steps=self.steps)
-        if self._velocity is not None:
-            state["momentum_buffer"] = self._velocity.copies()
+        if any(v is not None for v in self._velocity):
+            state["momentum_buffer"] = [None if v is None else v.copy() for v in self._velocity]
         return state
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (velocities copied in)."""
         super()._load_state(state)
-        momentum = state.get("momentum", self.momentum)
-        nesterov = bool(state.get("nesterov", self.nesterov))
-        self.momentum = check_momentum(momentum, nesterov, "SGD")
-        self.nesterov = nesterov
-        self.steps = int(state.get("steps", self.steps))
-        if self.nesterov and not self._scratch2:
-            self._scratch2 = scratch_for(self.params)
-        if self.momentum and self._velocity is None:
-            self._velocity = StateBuffer(self.params)
-        if not self.momentum:
-            self._velocity = None
-        if self._velocity is not None and "momentum_buffer" in state:
-            self._velocity.load(state["momentum_buffer"], "SGD", "momentum_buffer")
-
-    def __repr__(self) -> str:
-        if self.momentum:
-            return (
-                f"SGD(lr={self.lr}, l2={self.l2}, momentum={self.momentum},"
-                f" nesterov={self.nesterov})"
-            )
-        return f"SGD(lr={self.lr}, l2={self.l2})"
+        self._velocity = load_optional(
+            state.get("momentum_buffer"), self.params, "SGD", "momentum_buffer"
+        )
 
 
 def check_momentum(momentum: Any, nesterov: bool, who: str) -> float:
     """Return ``momentum`` as a float in [0, 1]; Nesterov needs it > 0."""
-    try:
-        value = float(momentum)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{who}: momentum={momentum!r} must be a number in [0, 1]") from exc
-    if not np.isfinite(value) or value < 0 or value > 1:
-        raise ValueError(f"{who}: momentum={momentum!r} must be a number in [0, 1]")
+    value = check_unit_interval(momentum, "momentum", who)
     if nesterov and value == 0:
         raise ValueError(f"{who}: nesterov=True needs momentum > 0 (got momentum={momentum!r})")
     return value

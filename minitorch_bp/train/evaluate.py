@@ -118,15 +118,21 @@ def predict(model: Module, X: Any, *, multilabel: bool = False) -> Array:
     return classes_from_outputs(out, multilabel=multilabel)
 
 
-def accuracy(out: Array, Y: Any) -> float:
+def accuracy(out: Array, Y: Any, sample_weight: Any = None) -> float:
     """Fraction of rows whose prediction (from outputs ``out``) matches the targets.
 
     For multi-hot targets (:func:`is_multilabel`) it is the subset accuracy, as in
-    scikit-learn: a row counts when every one of its labels is right.
+    scikit-learn: a row counts when every one of its labels is right. With
+    ``sample_weight`` the weighted fraction, as scikit-learn's ``accuracy_score``.
     """
     if is_multilabel(Y):
-        return float(np.mean(np.all(classes_from_outputs(out, multilabel=True) == Y, axis=1)))
-    return float(np.mean(classes_from_outputs(out) == class_labels(Y)))
+        hits = np.all(classes_from_outputs(out, multilabel=True) == Y, axis=1)
+    else:
+        hits = classes_from_outputs(out) == class_labels(Y)
+    if sample_weight is None:
+        return float(np.mean(hits))
+    s = np.asarray(sample_weight, dtype=np.float64)
+    return float(np.dot(s, hits) / np.sum(s))
 
 
 def evaluate(
@@ -137,13 +143,15 @@ def evaluate(
     criterion: Loss | None = None,
     l2: float = 0.0,
     metrics: tuple[str, ...] = ("loss", "accuracy"),
+    sample_weight: Any = None,
 ) -> dict[str, float]:
     r"""Return ``{"loss": J, "accuracy": ...}`` of ``model`` on ``(X, Y)`` in one forward.
 
     ``loss`` is criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` with :math:`m` the
     number of rows; it needs ``criterion`` (left out otherwise). ``accuracy`` needs class
     targets (one-hot rows, one 0/1 column, or 1-D labels; multi-hot rows give the subset
-    accuracy). Non-finite outputs are refused (``ValueError``).
+    accuracy). With ``sample_weight`` both are weighted, and :math:`m` is the weights'
+    total (scikit-learn's ``sw_sum``). Non-finite outputs are refused (``ValueError``).
 
     Example:
         >>> from minitorch_bp import nn
@@ -161,9 +169,11 @@ def evaluate(
     out = check_outputs(model(X), "evaluate")
     result: dict[str, float] = {}
     if "loss" in metrics and criterion is not None:
-        result["loss"] = criterion(out, Y) + l2_penalty(model, l2, X.shape[0])
+        m = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        J = float(criterion(out, Y, sample_weight))
+        result["loss"] = J + l2_penalty(model, l2, m)
     if "accuracy" in metrics:
-        result["accuracy"] = accuracy(out, Y)
+        result["accuracy"] = accuracy(out, Y, sample_weight)
     return result
 
 

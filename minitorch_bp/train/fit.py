@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from numpy.typing import NDArray
 
 from minitorch_bp.data.loader import DataLoader
 from minitorch_bp.engine import compile_step
+from minitorch_bp.engine.step import check_scalar_loss
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.optim.optimizer import Optimizer
@@ -44,7 +46,7 @@ def fit(
     train_loader: DataLoader,
     *,
     epochs: int,
-    val_data: tuple[Any, Any] | None = None,
+    val_data: tuple[Any, ...] | None = None,
     metrics: Sequence[str] = ("loss", "accuracy"),
     callbacks: Iterable[Any] = (),
     progress: bool = True,
@@ -52,6 +54,10 @@ def fit(
     initial_epoch: int = 0,
     log_every: int = 1,
     engine: bool = True,
+    sample_weight: Any = None,
+    validation_split: float = 0.0,
+    clip_grad_norm: float | None = None,
+    clip_grad_value: float | None = None,
     report: str | Path | None = None,
     distributed: bool | Collectives = False,
 ) -> History:
@@ -61,13 +67,20 @@ def fit(
     the criterion, the δ chain and ``optimizer.step(m=len(xb))`` (the notes'
     :math:`\Theta \leftarrow \Theta - \alpha D`); optimizers with
     ``requires_closure = True`` (L-BFGS, conjugate gradients) get a closure that runs
-    forward, criterion and backward. ``scheduler.step()`` runs once after each epoch.
+    forward, criterion and backward.
+
+    Schedulers: ``scheduler.step()`` runs after each epoch (before the callbacks, so a
+    checkpoint holds the next epoch's rates), or after each batch for a
+    scheduler whose ``interval`` is ``"batch"`` (:class:`~minitorch_bp.optim.OneCycleLR`,
+    :class:`~minitorch_bp.optim.CyclicLR`, and compositions of them);
+    :class:`~minitorch_bp.optim.ReduceLROnPlateau` gets the epoch's value named by its
+    ``monitor`` (default ``"val_loss"`` with validation data, else ``"loss"``).
 
     Recorded per epoch (see :class:`History`): ``loss``, the regularised cost
-    :math:`J(\Theta)` = criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` (``λ`` is
-    ``optimizer.l2``) averaged over the epoch's batches before each update, :math:`m` the
-    batch size; ``accuracy`` on those same batches; and with ``val_data`` the same values
-    on it after the epoch, as ``val_loss`` and ``val_accuracy``.
+    :math:`J(\Theta)` = criterion + :math:`\frac{\lambda}{2m}\sum\Theta^2` (each group's
+    ``λ``) averaged over the epoch's batches before each update, :math:`m` the batch size;
+    ``accuracy`` on those same batches; and with validation data the same values on it
+    after the epoch, as ``val_loss`` and ``val_accuracy``.
 
     Output: with ``progress=True`` a tqdm bar (one per epoch, or one over all epochs when
     an epoch is one full batch) shows the running values when stdout is a terminal;
@@ -75,24 +88,34 @@ def fit(
     terminal the bars of those same epochs stay on screen, so a run leaves its record.
 
     Args:
-        model, criterion, optimizer: what to train, the loss and the update rule.
+        model, criterion, optimizer: what to train, the loss (a reduction giving one
+            number, not ``"none"``) and the update rule.
         train_loader: a :class:`~minitorch_bp.data.DataLoader` of ``(x, y)`` batches.
         epochs: the number of the last epoch to run.
-        val_data: optional ``(X_val, Y_val)``.
+        val_data: optional ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)``.
         metrics: any of ``"loss"``, ``"accuracy"`` (class targets only).
         callbacks: :class:`~minitorch_bp.train.Callback` objects or functions
             ``f(epoch, logs)`` that return ``True`` to stop.
         progress: ``False`` prints nothing.
-        scheduler: an object whose ``step()`` is called after each epoch.
+        scheduler: a learning-rate scheduler (or any object with ``step()``).
         initial_epoch: epochs already done (when resuming, see :func:`resume`).
         log_every: print every this many epochs in the one-line-per-epoch log.
         engine: ``False`` runs the plain layers instead of the engine (same results to
             rounding; see :class:`~minitorch_bp.train.Step`).
+        sample_weight: one weight >= 0 per example of ``train_loader`` (scikit-learn's):
+            each batch's criterion weights its examples, and the λ term and :math:`D` use
+            :math:`m = \sum_i s_i` of the batch (scikit-learn's ``sw_sum``); the logged
+            accuracy is weighted too.
+        validation_split: the fraction of the training data, taken from its **end**
+            before any shuffling (Keras's rule), held out as validation data; the loader
+            then draws its batches from the rest with the same batch size, shuffling and
+            generator. Use :func:`~minitorch_bp.data.train_test_split` for a random split.
+        clip_grad_norm, clip_grad_value: clip the gradients before each update (see
+            :func:`~minitorch_bp.utils.clip_grad_norm_`; first-order optimizers only).
         report: a path: after training, write one self-contained HTML report there
             (:func:`~minitorch_bp.train.report.write_report`; needs the ``plots`` extra). The
             path and matplotlib are checked before the first epoch; a
             :class:`~minitorch_bp.train.Monitor` is added unless one is among ``callbacks``.
-
         distributed: ``True`` trains data-parallel in the process group of
             :func:`minitorch_bp.distributed.init` (or a
             :class:`~minitorch_bp.distributed.Collectives`): ``train_loader`` gives this
@@ -102,7 +125,8 @@ def fit(
             same History is returned everywhere), ``val_data`` is evaluated in shares, a
             stop on any rank stops all, and only rank 0 prints and writes checkpoints.
             The ranks must start from the same state (checked; see
-            :mod:`minitorch_bp.distributed.training`).
+            :mod:`minitorch_bp.distributed.training`). ``sample_weight`` and
+            ``validation_split`` are refused there.
 
     Callbacks:
         ``on_train_begin``; per batch ``on_batch_begin`` and ``on_batch_end`` (only for
@@ -128,8 +152,16 @@ def fit(
         raise ValueError(
             f"fit: epochs={epochs!r} must be an integer >= initial_epoch={initial_epoch}"
         )
+    check_scalar_loss(criterion, "fit")
+    weights = _sample_weights(sample_weight, train_loader)
+    if validation_split:
+        if val_data is not None:
+            raise ValueError("fit: give val_data or validation_split, not both")
+        train_loader, weights, val_data = _split(train_loader, weights, validation_split)
     if "accuracy" in metrics:
         class_labels(train_loader.Y[:1000])  # fail now, not after the first epoch
+    val = _check_val_data(val_data)
+    per_batch = getattr(scheduler, "interval", "epoch") == "batch"
     cbs = [as_callback(c) for c in callbacks]
     report_path = None
     if report is not None:
@@ -140,20 +172,32 @@ def fit(
             cbs.append(Monitor())
     batch_cbs = [cb for cb in cbs if cb.uses_batches()]
     history = History()
-    state = FitState(model, criterion, optimizer, train_loader, history)
-    l2 = optimizer.l2
-    score: Any = evaluate
+    state = FitState(model, criterion, optimizer, train_loader, history, scheduler=scheduler)
+    score: Any = None  # validation: _validate, or the ranks' shares with distributed
     group = None
     if distributed is not False:  # the data-parallel piece: minitorch_bp.distributed.training
         from minitorch_bp.distributed.training import FitGroup, resolve
 
+        if weights is not None or validation_split:
+            raise ValueError(
+                "fit: sample_weight and validation_split are not supported with distributed"
+                " training; split the data before sharding it, and train unweighted"
+            )
         settings = {"epochs": epochs, "initial_epoch": initial_epoch, "metrics": metrics}
         settings["val_data"] = val_data is not None
         world = resolve(distributed)
         group = FitGroup(world, model, criterion, optimizer, train_loader, settings)
         state.rank, score = world.rank, group.evaluate
         progress = progress and world.rank == 0  # one process prints
-    step = compile_step(model, criterion, optimizer, engine=engine, distributed=distributed)
+    step = compile_step(
+        model,
+        criterion,
+        optimizer,
+        engine=engine,
+        distributed=distributed,
+        clip_grad_norm=clip_grad_norm,
+        clip_grad_value=clip_grad_value,
+    )
     state.step = step
     tty = progress and sys.stdout.isatty()
     one_batch = len(train_loader) == 1
@@ -163,26 +207,32 @@ def fit(
     model.train()
     for epoch in outer:
         total = correct = 0.0
-        seen = 0
+        seen = counted = 0.0
         state.epoch = epoch
         # On a terminal each epoch's bar is left on screen when that epoch would be
         # logged (the first, every log_every-th, the last), so the run leaves a record.
         logged = epoch == initial_epoch + 1 or epoch % log_every == 0 or epoch == epochs
-        inner = _bar(train_loader, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
-        for batch, (xb, yb) in enumerate(inner):
+        batches = _batches(train_loader, weights)
+        inner = _bar(batches, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
+        for batch, (xb, yb, sb) in enumerate(inner):
             b = xb.shape[0]
             if batch_cbs:
                 state.batch, state.batch_size = batch, b
                 for cb in batch_cbs:
                     cb.on_batch_begin(state)
-            J = step(xb, yb)
+            J = step(xb, yb, sample_weight=sb)
             total += b * J
+            if per_batch and scheduler is not None:
+                scheduler.step()
             if "accuracy" in metrics and step.output is not None and b:
-                correct += b * accuracy(step.output, yb)
+                w = b if sb is None else float(np.sum(sb))
+                correct += w * accuracy(step.output, yb, sample_weight=sb)
+                counted += w
             seen += b
-            if inner is not train_loader:
+            if inner is not batches:
                 inner.set_postfix_str(
-                    _postfix(metrics, total / seen, correct / seen), refresh=False
+                    _postfix(metrics, total / seen, correct / counted if counted else None),
+                    refresh=False,
                 )
             if batch_cbs:
                 state.batch_loss = J
@@ -190,29 +240,35 @@ def fit(
                     cb.on_batch_end(state)
         if group is not None:  # Σ_r b_r J = M J per batch: the epoch's sums over all ranks
             total, correct, count = group.sums(total, correct, seen)
-            seen = round(count)
+            seen = counted = round(count)  # no sample weights here: each example counts 1
         logs: dict[str, float] = {}
         if "loss" in metrics:
             logs["loss"] = total / seen
         if "accuracy" in metrics:
-            logs["accuracy"] = correct / seen
-        if val_data is not None:
-            model.eval()
-            val = score(model, *val_data, criterion=criterion, l2=l2, metrics=metrics)
-            model.train()
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        state.logs = logs
+            logs["accuracy"] = correct / counted if counted else 0.0
+        if val is not None:
+            if group is not None:
+                model.eval()
+                values = score(model, *val[:2], criterion=criterion, metrics=metrics)
+                model.train()
+                if "loss" in values:  # the λ term of the optimizer's groups, as in training
+                    values["loss"] += optimizer.l2_penalty(len(val[0]))
+                logs.update({f"val_{k}": v for k, v in values.items()})
+            else:
+                logs.update(_validate(model, criterion, optimizer, val, metrics))
+        state.epoch, state.logs = epoch, logs
         row = dict(logs)
         for cb in cbs:
             row.update(cb.epoch_values(state))
         history.append(epoch, row)
         state.logs = row
+        # Before the callbacks, so that a checkpoint holds the rates of the next epoch.
+        if scheduler is not None and not per_batch:
+            _step_scheduler(scheduler, logs, val is not None)
         for cb in cbs:
             cb.on_epoch_end(state)
         if group is not None:
             state.stop = group.any(state.stop)
-        if scheduler is not None:
-            scheduler.step()
         if outer is not None and hasattr(outer, "set_postfix_str"):
             outer.set_postfix_str(_postfix(metrics, logs.get("loss"), logs.get("accuracy")))
         if progress and not tty:
@@ -249,6 +305,112 @@ def fit(
     return history
 
 
+def _step_scheduler(scheduler: Any, logs: dict[str, float], has_val: bool) -> None:
+    """An epoch's scheduler step; ReduceLROnPlateau gets its monitored value."""
+    from minitorch_bp.optim.lr_scheduler import ReduceLROnPlateau
+
+    if not isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step()
+        return
+    key = scheduler.monitor or ("val_loss" if has_val else "loss")
+    if key not in logs:
+        raise ValueError(
+            f"fit: ReduceLROnPlateau monitors {key!r}, which is not among this epoch's values"
+            f" {sorted(logs)}; set its monitor= to one of them"
+        )
+    scheduler.step(logs[key])
+
+
+def _validate(
+    model: Module,
+    criterion: Loss,
+    optimizer: Optimizer,
+    val: tuple[Any, Any, Any],
+    metrics: tuple[str, ...],
+) -> dict[str, float]:
+    X, Y, s = val
+    model.eval()
+    try:
+        values = evaluate(model, X, Y, criterion=criterion, metrics=metrics, sample_weight=s)
+    finally:
+        model.train()
+    if "loss" in values:  # the λ term of the optimizer's groups, as in the training loss
+        m = len(X) if s is None else float(np.sum(s))
+        values["loss"] += optimizer.l2_penalty(m)
+    return {f"val_{k}": v for k, v in values.items()}
+
+
+def _check_val_data(val_data: tuple[Any, ...] | None) -> tuple[Any, Any, Any] | None:
+    if val_data is None:
+        return None
+    if not isinstance(val_data, (tuple, list)) or len(val_data) not in (2, 3):
+        raise ValueError(
+            "fit: val_data must be (X_val, Y_val) or (X_val, Y_val, sample_weight_val)"
+        )
+    X, Y = val_data[0], val_data[1]
+    s = val_data[2] if len(val_data) == 3 else None
+    return X, Y, s
+
+
+def _sample_weights(sample_weight: Any, loader: DataLoader) -> NDArray[Any] | None:
+    if sample_weight is None:
+        return None
+    s = np.asarray(sample_weight)
+    if s.shape != (loader.dataset_size,) or s.dtype.kind not in "fiub":
+        raise ValueError(
+            f"fit: sample_weight has shape {s.shape} and dtype {s.dtype}; expected"
+            f" {loader.dataset_size} numbers >= 0, one per example of the loader"
+        )
+    if not np.all(np.isfinite(s)) or float(s.min()) < 0:
+        raise ValueError("fit: sample_weight must be finite numbers >= 0")
+    return s.astype(np.float64)
+
+
+def _split(
+    loader: DataLoader, weights: NDArray[Any] | None, fraction: float
+) -> tuple[DataLoader, NDArray[Any] | None, tuple[Any, ...]]:
+    """Keras's validation_split: the last ``fraction`` of the rows, before any shuffling."""
+    if isinstance(fraction, bool) or not (isinstance(fraction, (int, float)) and 0 < fraction < 1):
+        raise ValueError(f"fit: validation_split={fraction!r} must be a number in (0, 1)")
+    m = loader.dataset_size
+    n_val = int(m * fraction)
+    if n_val < 1 or n_val >= m:
+        raise ValueError(
+            f"fit: validation_split={fraction} of {m} examples leaves {n_val} for validation"
+            f" and {m - n_val} for training; each needs at least one"
+        )
+    cut = m - n_val
+    rest = DataLoader(
+        loader.X[:cut], loader.Y[:cut], loader.batch_size, loader.shuffle, seed=loader.generator
+    )
+    val: tuple[Any, ...] = (loader.X[cut:], loader.Y[cut:])
+    if weights is not None:
+        val = (*val, weights[cut:])
+        weights = weights[:cut]
+    return rest, weights, val
+
+
+def _batches(
+    loader: DataLoader, weights: NDArray[Any] | None
+) -> Iterator[tuple[Array, Array, Array | None]]:
+    """The loader's batches, each with its examples' weights (``None`` without)."""
+    if weights is None:
+        for xb, yb in loader:
+            yield xb, yb, None
+        return
+    # The same batches as the loader's own (its generator draws the same permutation), as
+    # row indices, so each batch's weights come with it.
+    rows = DataLoader(
+        np.empty((loader.dataset_size, 0)),
+        np.arange(loader.dataset_size),
+        loader.batch_size,
+        loader.shuffle,
+        seed=loader.generator,
+    )
+    for _, idx in rows:
+        yield loader.X[idx], loader.Y[idx], weights[idx]
+
+
 def _postfix(metrics: tuple[str, ...], loss: float | None, acc: float | None) -> str:
     parts = []
     if "loss" in metrics and loss is not None:
@@ -266,12 +428,13 @@ def _bar(iterable: Any, desc: str | None, show: bool, leave: bool) -> Any:
     return tqdm(iterable, desc=desc, file=sys.stdout, leave=leave, dynamic_ncols=True)
 
 
-def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader) -> int:
-    """Restore the optimizer and loader states saved by ``ModelCheckpoint``; return the epoch.
+def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader, scheduler: Any = None) -> int:
+    """Restore the optimizer, loader (and scheduler) states saved by ``ModelCheckpoint``; return the epoch.
 
-    Pass the result as ``initial_epoch`` to :func:`fit`, with ``checkpoint.model`` and an
-    optimizer built on its parameters, to continue exactly where the run stopped.
-    Either both states are restored or, when one is refused (``ValueError``), neither is.
+    Pass the result as ``initial_epoch`` to :func:`fit`, with ``checkpoint.model``, an
+    optimizer built on its parameters (the same parameter groups) and, if the run had one,
+    a scheduler built on that optimizer, to continue exactly where the run stopped.
+    Either every state is restored or, when one is refused (``ValueError``), none is.
     """
     extra = checkpoint.extra or {}
     if not isinstance(extra, dict) or "loader" not in extra or "epoch" not in extra:
@@ -282,14 +445,22 @@ def resume(checkpoint: Any, optimizer: Optimizer, loader: DataLoader) -> int:
         epoch = int(extra["epoch"])
     except (TypeError, ValueError) as exc:
         raise ValueError(f"resume: epoch={extra['epoch']!r} is not an integer") from exc
-    # All or nothing: a state that fails half way leaves optimizer and loader as they were.
+    saved_schedule = getattr(checkpoint, "scheduler_state", None)
+    if scheduler is not None and saved_schedule is None:
+        raise ValueError("resume: a scheduler was given but the checkpoint has no scheduler state")
+    # All or nothing: a state that fails half way leaves everything as it was.
     opt_before, loader_before = optimizer.state_dict(), loader.state_dict()
+    sched_before = None if scheduler is None else scheduler.state_dict()
     try:
         if checkpoint.optimizer_state is not None:
             optimizer.load_state_dict(checkpoint.optimizer_state)
         loader.load_state_dict(extra["loader"])
+        if scheduler is not None:
+            scheduler.load_state_dict(saved_schedule)
     except BaseException:
         optimizer.load_state_dict(opt_before)
         loader.load_state_dict(loader_before)
+        if scheduler is not None:
+            scheduler.load_state_dict(sched_before)
         raise
     return epoch

@@ -35,9 +35,23 @@ def test_the_harness_is_found_at_the_repository_root() -> None:
 def test_quick_run_writes_results_with_positive_ratios(tmp_path: Path) -> None:
     page = tmp_path / "performance.md"
     path = main(
-        ["--quick", "-w", "tiny", "--dtype", "float64", "--threads", "1", "--no-peers",
-         "--samples", "3", "--out", str(tmp_path), "--docs", str(page)]
-    )  # fmt: skip
+        [
+            "--quick",
+            "-w",
+            "tiny",
+            "--dtype",
+            "float64",
+            "--threads",
+            "1",
+            "--no-peers",
+            "--samples",
+            "3",
+            "--out",
+            str(tmp_path),
+            "--docs",
+            str(page),
+        ]
+    )
     data = json.loads(path.read_text())
     assert {"rows", "machine", "versions", "config"} <= data.keys()
     (row,) = data["rows"]

@@ -115,6 +115,9 @@ def test_one_flat_buffer_holds_every_gradient_then_J_and_m(ranks) -> None:
     ],
     ids=["sgd", "nesterov", "adam", "lbfgs"],
 )
+@pytest.mark.filterwarnings(
+    "ignore::minitorch_bp.optim.ConvergenceWarning"
+)  # max_iter=5 on purpose
 def test_compile_step_equals_one_process_with_lambda_added_once(ranks, engine, make_opt) -> None:
     """Ten steps, λ = 1, 7 rows over 3 ranks: J (λ term once, with m = 7) and Θ as one process."""
 
@@ -185,7 +188,7 @@ def test_a_loss_that_is_not_a_sum_over_examples_is_refused(ranks) -> None:
             model, crit, optim.SGD(model.parameters(), lr=1.0), distributed=world
         )
 
-    with pytest.raises(ValueError, match=r"reduction='none'; the ranks can sum only"):
+    with pytest.raises(ValueError, match=r"reduction='none'"):
         ranks(1, build)
 
 

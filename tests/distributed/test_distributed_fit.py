@@ -208,3 +208,46 @@ def test_distributed_must_be_true_or_a_world() -> None:
             epochs=1,
             distributed="yes",
         )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "option", [{"sample_weight": "ones"}, {"validation_split": 0.2}], ids=["weights", "split"]
+)
+def test_sample_weight_and_validation_split_are_refused_on_every_rank(ranks, option) -> None:
+    """The ranks sum example counts, not weights, and a split of one rank's share is not the
+    split of the data: both are refused before training, with a message saying what to do."""
+    X, Y, _, _ = data()
+
+    def rank(w):
+        model = network()
+        loader = DataLoader(X, Y, 20, shuffle=False, rank=w.rank, world_size=2)
+        kwargs = dict(option)
+        if kwargs.get("sample_weight") == "ones":
+            kwargs["sample_weight"] = np.ones(loader.dataset_size)
+        train.fit(
+            model,
+            nn.BCELoss(),
+            optim.SGD(model.parameters(), lr=1.0),
+            loader,
+            epochs=1,
+            progress=False,
+            distributed=w,
+            **kwargs,
+        )
+
+    for msg in _errors(ranks, rank):
+        assert "sample_weight and validation_split are not supported with distributed" in msg
+
+
+def test_compile_step_refuses_sample_weights_when_distributed(ranks) -> None:
+    X, Y, _, _ = data()
+
+    def rank(w):
+        model = network()
+        step = train.compile_step(
+            model, nn.BCELoss(), optim.SGD(model.parameters(), lr=1.0), distributed=w
+        )
+        step(X[:4], Y[:4], sample_weight=np.ones(4))
+
+    for msg in _errors(ranks, rank):
+        assert "sample_weight with distributed training is not supported" in msg

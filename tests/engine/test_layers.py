@@ -95,6 +95,9 @@ def _train(name: str, engine: bool, opt_name: str) -> tuple[nn.Module, list[floa
 
 @pytest.mark.parametrize("opt_name", ["sgd", "adam", "lbfgs"])
 @pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.filterwarnings(
+    "ignore::minitorch_bp.optim.ConvergenceWarning"
+)  # max_iter=3 on purpose
 def test_engine_equals_the_plain_layers(name: str, opt_name: str) -> None:
     fast, J_fast = _train(name, True, opt_name)
     plain, J_plain = _train(name, False, opt_name)

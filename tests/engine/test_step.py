@@ -121,6 +121,7 @@ def _run(
     return losses, outputs, [p.data.copy() for p in model.parameters()]
 
 
+@pytest.mark.filterwarnings("ignore::minitorch_bp.optim.ConvergenceWarning")  # L-BFGS: 3 iterations
 @pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 def test_the_engine_equals_the_plain_layers(problem: str, opt_name: str) -> None:

@@ -152,7 +152,9 @@ def test_other_layers_go_through_their_own_forward_and_backward() -> None:
     assert e.max_difference < 1e-12
     text = str(e)
     assert "h_0 = Scale(a^(1))" in text and "D_w = ∂J/∂ w, from the layer's own backward" in text
-    assert "∂J/∂z = scale (softmax(z) - y)" in text  # the loss's own gradient formula
+    assert (
+        "the loss's ∂ℓ_i/∂z_i = (Σ_k C_ik) softmax(z_i) - C_i" in text
+    )  # its own gradient formula
     # δ^(3) of a softmax output is softmax(z) − y
     z = net(X)[2]
     s = np.exp(z - z.max())

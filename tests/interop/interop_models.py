@@ -17,6 +17,7 @@ ACTIVATION_ARGS: dict[str, dict[str, Any]] = {
     "ReLU": {},
     "LeakyReLU": {"negative_slope": 0.2},
     "Softmax": {"dim": -1},
+    "LogSoftmax": {"dim": -1},
     "Identity": {},
     "Dropout": {"p": 0.3},
     "Softplus": {"beta": 1.5, "threshold": 2.0},

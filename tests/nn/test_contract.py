@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -255,15 +256,202 @@ def _distributions(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
     return rng.dirichlet(np.ones(shape[1]), size=shape[0])
 
 
-# factory, prediction sampler, target sampler
-LOSSES: dict[type, tuple[Callable[..., nn.Loss], Any, Any]] = {
-    nn.MSELoss: (nn.MSELoss, _normal, _normal),
-    nn.BCELoss: (nn.BCELoss, _probs, _probs),
-    nn.BCEWithLogitsLoss: (nn.BCEWithLogitsLoss, _normal, _probs),
-    nn.CrossEntropyLoss: (nn.CrossEntropyLoss, _normal, _distributions),
-}
+def _labels(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    """Class labels 0..K-1, every class present."""
+    m, k = shape
+    return rng.permutation(np.arange(m) % k)
 
-REDUCTIONS = ["batchmean", "sum", "mean"]
+
+def _labels_some_ignored(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    labels = _labels(rng, shape)
+    labels[[1, 4]] = -1  # left out by ignore_index=-1
+    return labels
+
+
+def _log_probs(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    z = rng.normal(size=shape)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _counts(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    return rng.poisson(2.0, size=shape).astype(float)
+
+
+def _rates(rng: np.random.Generator, shape: tuple[int, int]) -> Any:
+    return rng.uniform(0.5, 3.0, size=shape)
+
+
+W4 = [0.5, 2.0, 1.0, 1.5]  # a weight per class (or output): the batches have 4 columns
+
+
+@dataclass
+class LossCase:
+    """A loss with its options, the samplers of its inputs, and PyTorch's same loss.
+
+    ``torch_fn(torch, pred, target, reduction)`` computes PyTorch's value for PyTorch's
+    ``reduction`` ("sum", "mean" or "none"); ``labels`` marks a loss of class labels,
+    whose ``batchmean`` is PyTorch's (weighted) ``mean`` (one loss per example).
+    """
+
+    factory: Callable[..., nn.Loss]
+    pred: Any
+    target: Any
+    torch_fn: Callable[[Any, Any, Any, str], Any]
+    labels: bool = False
+
+
+def _F(torch: Any) -> Any:
+    return torch.nn.functional
+
+
+def _w(torch: Any, values: list[float], k: int) -> Any:
+    return torch.tensor(values[:k], dtype=torch.float64)
+
+
+LOSS_CASES: dict[str, LossCase] = {
+    "MSELoss": LossCase(
+        nn.MSELoss, _normal, _normal, lambda t, p, y, r: 0.5 * _F(t).mse_loss(p, y, reduction=r)
+    ),
+    "L1Loss": LossCase(
+        nn.L1Loss, _normal, _normal, lambda t, p, y, r: _F(t).l1_loss(p, y, reduction=r)
+    ),
+    "HuberLoss": LossCase(
+        lambda **kw: nn.HuberLoss(delta=0.7, **kw),
+        _normal,
+        _normal,
+        lambda t, p, y, r: _F(t).huber_loss(p, y, reduction=r, delta=0.7),
+    ),
+    "SmoothL1Loss": LossCase(
+        lambda **kw: nn.SmoothL1Loss(beta=0.6, **kw),
+        _normal,
+        _normal,
+        lambda t, p, y, r: _F(t).smooth_l1_loss(p, y, reduction=r, beta=0.6),
+    ),
+    "SmoothL1Loss-beta0": LossCase(
+        lambda **kw: nn.SmoothL1Loss(beta=0.0, **kw),
+        _normal,
+        _normal,
+        lambda t, p, y, r: _F(t).smooth_l1_loss(p, y, reduction=r, beta=0.0),
+    ),
+    "BCELoss": LossCase(
+        nn.BCELoss, _probs, _probs, lambda t, p, y, r: _F(t).binary_cross_entropy(p, y, reduction=r)
+    ),
+    "BCELoss-weight": LossCase(
+        lambda **kw: nn.BCELoss(weight=W4, **kw),
+        _probs,
+        _probs,
+        lambda t, p, y, r: _F(t).binary_cross_entropy(
+            p, y, weight=_w(t, W4, p.shape[1]), reduction=r
+        ),
+    ),
+    "BCEWithLogitsLoss": LossCase(
+        nn.BCEWithLogitsLoss,
+        _normal,
+        _probs,
+        lambda t, p, y, r: _F(t).binary_cross_entropy_with_logits(p, y, reduction=r),
+    ),
+    "BCEWithLogitsLoss-weight-pos_weight": LossCase(
+        lambda **kw: nn.BCEWithLogitsLoss(weight=W4, pos_weight=W4[::-1], **kw),
+        _normal,
+        _probs,
+        lambda t, p, y, r: _F(t).binary_cross_entropy_with_logits(
+            p,
+            y,
+            weight=_w(t, W4, p.shape[1]),
+            pos_weight=_w(t, W4[::-1], p.shape[1]),
+            reduction=r,
+        ),
+    ),
+    "CrossEntropyLoss": LossCase(
+        nn.CrossEntropyLoss,
+        _normal,
+        _distributions,
+        lambda t, p, y, r: _F(t).cross_entropy(p, y, reduction=r),
+    ),
+    "CrossEntropyLoss-labels": LossCase(
+        nn.CrossEntropyLoss,
+        _normal,
+        _labels,
+        lambda t, p, y, r: _F(t).cross_entropy(p, y, reduction=r),
+        labels=True,
+    ),
+    "CrossEntropyLoss-weight-labels": LossCase(
+        lambda **kw: nn.CrossEntropyLoss(weight=W4, **kw),
+        _normal,
+        _labels,
+        lambda t, p, y, r: _F(t).cross_entropy(p, y, weight=_w(t, W4, p.shape[1]), reduction=r),
+        labels=True,
+    ),
+    "CrossEntropyLoss-ignore_index": LossCase(
+        lambda **kw: nn.CrossEntropyLoss(ignore_index=-1, **kw),
+        _normal,
+        _labels_some_ignored,
+        lambda t, p, y, r: _F(t).cross_entropy(p, y, ignore_index=-1, reduction=r),
+        labels=True,
+    ),
+    "CrossEntropyLoss-smoothing-weight-ignore": LossCase(
+        lambda **kw: nn.CrossEntropyLoss(weight=W4, ignore_index=-1, label_smoothing=0.2, **kw),
+        _normal,
+        _labels_some_ignored,
+        lambda t, p, y, r: _F(t).cross_entropy(
+            p, y, weight=_w(t, W4, p.shape[1]), ignore_index=-1, label_smoothing=0.2, reduction=r
+        ),
+        labels=True,
+    ),
+    "CrossEntropyLoss-smoothing-weight-probabilities": LossCase(
+        lambda **kw: nn.CrossEntropyLoss(weight=W4, label_smoothing=0.3, **kw),
+        _normal,
+        _distributions,
+        lambda t, p, y, r: _F(t).cross_entropy(
+            p, y, weight=_w(t, W4, p.shape[1]), label_smoothing=0.3, reduction=r
+        ),
+    ),
+    "NLLLoss": LossCase(
+        nn.NLLLoss,
+        _log_probs,
+        _labels,
+        lambda t, p, y, r: _F(t).nll_loss(p, y, reduction=r),
+        labels=True,
+    ),
+    "NLLLoss-weight-ignore": LossCase(
+        lambda **kw: nn.NLLLoss(weight=W4, ignore_index=-1, **kw),
+        _log_probs,
+        _labels_some_ignored,
+        lambda t, p, y, r: _F(t).nll_loss(
+            p, y, weight=_w(t, W4, p.shape[1]), ignore_index=-1, reduction=r
+        ),
+        labels=True,
+    ),
+    "KLDivLoss": LossCase(
+        nn.KLDivLoss,
+        _log_probs,
+        _distributions,
+        lambda t, p, y, r: _F(t).kl_div(p, y, reduction=r),
+    ),
+    "KLDivLoss-log_target": LossCase(
+        lambda **kw: nn.KLDivLoss(log_target=True, **kw),
+        _log_probs,
+        _log_probs,
+        lambda t, p, y, r: _F(t).kl_div(p, y, reduction=r, log_target=True),
+    ),
+    "PoissonNLLLoss": LossCase(
+        nn.PoissonNLLLoss,
+        _normal,
+        _counts,
+        lambda t, p, y, r: _F(t).poisson_nll_loss(p, y, reduction=r),
+    ),
+    "PoissonNLLLoss-rates-full": LossCase(
+        lambda **kw: nn.PoissonNLLLoss(log_input=False, full=True, **kw),
+        _rates,
+        _counts,
+        lambda t, p, y, r: _F(t).poisson_nll_loss(p, y, log_input=False, full=True, reduction=r),
+    ),
+}
+LOSS_IDS = list(LOSS_CASES)
+# The cases with the prediction's own shape as target, for the shape checks.
+SAME_SHAPE = [n for n, c in LOSS_CASES.items() if not c.labels]
+
+REDUCTIONS = ["batchmean", "sum", "mean", "none"]
 
 
 def _exported_losses() -> set[type]:
@@ -280,7 +468,8 @@ def test_every_layer_type_has_a_case() -> None:
     built = {type(factory(np.float64)) for _, factory, _ in CASES}
     built |= {nn.Dropout}  # checked through its fixed-mask subclass
     assert set(nn.registry.classes()) <= built
-    assert _exported_losses() <= set(LOSSES), _exported_losses() - set(LOSSES)
+    covered = {type(case.factory()) for case in LOSS_CASES.values()}
+    assert _exported_losses() <= covered, _exported_losses() - covered
     exported = {getattr(nn, n) for n in nn.__all__ if inspect.isclass(getattr(nn, n))}
     layers = {c for c in exported if issubclass(c, nn.Module) and not c.abstract}
     assert layers == set(nn.registry.classes())  # exported layers are exactly the registry
@@ -438,76 +627,155 @@ def test_module_equals_pytorch_autograd_in_float64(
         np.testing.assert_allclose(b, buffers[prefix + bname].numpy(), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("cls", list(LOSSES), ids=lambda c: c.__name__)
-def test_loss_backward_matches_central_differences(cls: type, reduction: str) -> None:
-    factory, pred_of, target_of = LOSSES[cls]
-    loss = factory(reduction=reduction)
-    rng = np.random.default_rng(3)
-    pred, target = pred_of(rng, (4, 3)), target_of(rng, (4, 3))
+def _batch(case: LossCase, seed: int, shape: tuple[int, int] = (6, 4)) -> tuple[Any, Any]:
+    rng = np.random.default_rng(seed)
+    return case.pred(rng, shape), case.target(rng, shape)
+
+
+def _value_and_grad(loss: nn.Loss, pred: Any, target: Any, upstream: Any) -> tuple[float, Any]:
+    """J (Σ upstream ⊙ ℓ for reduction "none") and ∂J/∂pred by backward."""
     value = loss(pred, target)
+    if loss.reduction == "none":
+        return float(np.sum(upstream * value)), loss.backward(upstream)
+    return float(value), loss.backward()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_loss_backward_matches_central_differences(name: str, reduction: str) -> None:
+    case = LOSS_CASES[name]
+    loss = case.factory(reduction=reduction)
+    pred, target = _batch(case, 3)
+    upstream = np.random.default_rng(9).normal(
+        size=pred.shape[:1] if loss.per_example else pred.shape
+    )
+    value, grad = _value_and_grad(loss, pred, target, upstream)
     assert isinstance(value, float)
-    grad = loss.backward()
-    assert type(grad) is np.ndarray
-    numeric = numerical_gradient(lambda: loss(pred, target), pred, eps=1e-6)
+    assert type(grad) is np.ndarray and grad.shape == pred.shape
+
+    def J() -> float:
+        return _value_and_grad(loss, pred, target, upstream)[0]
+
+    numeric = numerical_gradient(J, pred, eps=1e-6)
     assert relative_difference(grad, numeric) < 1e-8
 
 
-def _torch_total(torch: Any, cls: type, pred: Any, target: Any) -> Any:
-    """Σℓ by PyTorch for our loss ``cls`` (our MSE has the notes' ½)."""
-    F = torch.nn.functional
-    if cls is nn.MSELoss:
-        return 0.5 * F.mse_loss(pred, target, reduction="sum")
-    if cls is nn.BCELoss:
-        return F.binary_cross_entropy(pred, target, reduction="sum")
-    if cls is nn.BCEWithLogitsLoss:
-        return F.binary_cross_entropy_with_logits(pred, target, reduction="sum")
-    return F.cross_entropy(pred, target, reduction="sum")
+def _torch_value(torch: Any, case: LossCase, pt: Any, yt: Any, reduction: str) -> Any:
+    """PyTorch's loss for our ``reduction`` (see the reduction table of ``nn.loss_base``)."""
+    m, k = pt.shape
+    if reduction in ("sum", "none"):
+        return case.torch_fn(torch, pt, yt, reduction)
+    if case.labels:  # one loss per example: batchmean is PyTorch's (weighted) mean
+        mean = case.torch_fn(torch, pt, yt, "mean")
+        return mean if reduction == "batchmean" else mean / k
+    total = case.torch_fn(torch, pt, yt, "sum")
+    return total / m if reduction == "batchmean" else total / (m * k)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("cls", list(LOSSES), ids=lambda c: c.__name__)
-def test_loss_equals_pytorch_in_float64(cls: type, reduction: str) -> None:
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_loss_equals_pytorch_in_float64(name: str, reduction: str) -> None:
     torch = pytest.importorskip("torch")
-    factory, pred_of, target_of = LOSSES[cls]
-    rng = np.random.default_rng(8)
-    pred, target = pred_of(rng, (6, 4)), target_of(rng, (6, 4))
-    scale = {"batchmean": 1 / 6, "sum": 1.0, "mean": 1 / 24}[reduction]
+    case = LOSS_CASES[name]
+    pred, target = _batch(case, 8)
     pt = torch.tensor(pred, requires_grad=True)
-    J_torch = scale * _torch_total(torch, cls, pt, torch.from_numpy(target))
-    J_torch.backward()
-    loss = factory(reduction=reduction)
-    assert loss(pred, target) == pytest.approx(J_torch.item(), rel=1e-13)
-    np.testing.assert_allclose(loss.backward(), pt.grad.numpy(), rtol=1e-11, atol=1e-16)
+    yt = torch.from_numpy(target)
+    theirs = _torch_value(torch, case, pt, yt, reduction)
+    upstream = np.random.default_rng(2).normal(size=tuple(theirs.shape))
+    theirs.backward(torch.from_numpy(upstream) if reduction == "none" else None)
+    loss = case.factory(reduction=reduction)
+    ours = loss(pred, target)
+    if reduction == "none":
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-13, atol=1e-15)
+        grad = loss.backward(upstream)
+    else:
+        assert ours == pytest.approx(theirs.item(), rel=1e-13, abs=1e-15)
+        grad = loss.backward()
+    np.testing.assert_allclose(grad, pt.grad.numpy(), rtol=1e-11, atol=1e-16)
 
 
-@pytest.mark.parametrize("cls", list(LOSSES), ids=lambda c: c.__name__)
-def test_loss_reductions_are_related_by_m_and_k(cls: type) -> None:
-    factory, pred_of, target_of = LOSSES[cls]
-    rng = np.random.default_rng(4)
-    pred, target = pred_of(rng, (6, 4)), target_of(rng, (6, 4))
-    total = factory(reduction="sum")(pred, target)
-    assert factory(reduction="batchmean")(pred, target) == pytest.approx(total / 6, rel=1e-14)
-    assert factory(reduction="mean")(pred, target) == pytest.approx(total / 24, rel=1e-14)
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_loss_reductions_are_related_by_the_batch_weight_and_k(name: str) -> None:
+    case = LOSS_CASES[name]
+    pred, target = _batch(case, 4)
+    total = case.factory(reduction="sum")(pred, target)
+    per_element = case.factory(reduction="none")(pred, target)
+    assert float(np.sum(per_element)) == pytest.approx(total, rel=1e-13)
+    loss = case.factory(reduction="batchmean")
+    W = loss.total_weight(np.asarray(target), None)  # m, unless class weights or ignored labels
+    if not case.labels or (name.endswith("labels") and "weight" not in name):
+        assert W == 6
+    assert loss(pred, target) == pytest.approx(total / W, rel=1e-14)
+    assert case.factory(reduction="mean")(pred, target) == pytest.approx(total / (4 * W), rel=1e-14)
 
 
-@pytest.mark.parametrize("cls", list(LOSSES), ids=lambda c: c.__name__)
-def test_loss_refuses_shape_mismatch_early_backward_and_empty_batches(cls: type) -> None:
-    factory, pred_of, target_of = LOSSES[cls]
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_sample_weights_weight_each_example(name: str) -> None:
+    """s_i ℓ_i summed; batchmean divides by Σ s_i ω_i; a weight of 2 is the example twice."""
+    case = LOSS_CASES[name]
+    pred, target = _batch(case, 5)
+    s = np.array([1.0, 2.0, 0.0, 0.5, 1.0, 3.0])
+    per_example = case.factory(reduction="none")(pred, target)
+    per_example = per_example if per_example.ndim == 1 else per_example.sum(axis=1)
+    weighted = case.factory(reduction="sum")
+    assert weighted(pred, target, sample_weight=s) == pytest.approx(
+        float(s @ per_example), rel=1e-13
+    )
+    g = weighted.backward()
+    numeric = numerical_gradient(lambda: weighted(pred, target, sample_weight=s), pred, eps=1e-6)
+    assert relative_difference(g, numeric) < 1e-8
+    # Integer weights are repeats: batchmean with s equals batchmean over the repeated rows.
+    counts = np.array([1, 2, 0, 1, 1, 3])
+    rows = np.repeat(np.arange(6), counts)
+    loss = case.factory()
+    assert loss(pred, target, sample_weight=counts) == pytest.approx(
+        case.factory()(pred[rows], np.asarray(target)[rows]), rel=1e-13
+    )
+
+
+@pytest.mark.parametrize("name", [*SAME_SHAPE, "CrossEntropyLoss-labels"])
+def test_loss_refuses_shape_mismatch_early_backward_and_empty_batches(name: str) -> None:
+    case = LOSS_CASES[name]
     rng = np.random.default_rng(5)
+    factory = case.factory
+    cls_name = type(factory()).__name__
     with pytest.raises(RuntimeError, match="before"):
         factory().backward()
-    with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\).*reshape"):
-        factory()(pred_of(rng, (4, 1)), target_of(rng, (4, 1)).ravel())
-    with pytest.raises(ValueError, match=f"{cls.__name__}: the batch has 0 rows"):
+    if not case.labels:
+        with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\).*reshape"):
+            factory()(case.pred(rng, (4, 1)), case.target(rng, (4, 1)).ravel())
+    with pytest.raises(ValueError, match=f"{cls_name}: the batch has 0 rows"):
         factory()(np.empty((0, 3)), np.empty((0, 3)))
 
 
-@pytest.mark.parametrize("cls", list(LOSSES), ids=lambda c: c.__name__)
-def test_loss_keeps_float32(cls: type) -> None:
-    factory, pred_of, target_of = LOSSES[cls]
-    rng = np.random.default_rng(6)
-    pred = pred_of(rng, (3, 2)).astype(np.float32)
-    loss = factory()
-    loss(pred, target_of(rng, (3, 2)))
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_loss_refuses_bad_sample_weights_and_upstream(name: str) -> None:
+    case = LOSS_CASES[name]
+    pred, target = _batch(case, 6)
+    who = type(case.factory()).__name__
+    with pytest.raises(ValueError, match=rf"{who}: sample_weight has shape \(5,\).*expected 6"):
+        case.factory()(pred, target, sample_weight=np.ones(5))
+    with pytest.raises(ValueError, match=rf"{who}: sample_weight must be >= 0; got min -1.0"):
+        case.factory()(pred, target, sample_weight=-np.ones(6))
+    with pytest.raises(ValueError, match=f"{who}: the batch's total weight is 0.0"):
+        case.factory()(pred, target, sample_weight=np.zeros(6))
+    none = case.factory(reduction="none")
+    none(pred, target)
+    with pytest.raises(ValueError, match="reduction='none' returns one loss per element"):
+        none.backward()
+    with pytest.raises(ValueError, match="grad_output has shape"):
+        none.backward(np.ones((2, 2)))
+    scalar = case.factory()
+    scalar(pred, target)
+    with pytest.raises(ValueError, match="grad_output must be a scalar"):
+        scalar.backward(np.ones(3))
+    np.testing.assert_allclose(scalar.backward(2.0), 2.0 * scalar.backward(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", LOSS_IDS)
+def test_loss_keeps_float32(name: str) -> None:
+    case = LOSS_CASES[name]
+    pred, target = _batch(case, 6)
+    loss = case.factory()
+    loss(pred.astype(np.float32), target)
     assert loss.backward().dtype == np.float32

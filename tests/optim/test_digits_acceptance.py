@@ -4,7 +4,7 @@ On the embedded digits (pixels / 16, one-hot targets, a seeded 75/25 split) with
 notes' 64-25-10 sigmoid network, BCELoss and λ = 1. Measured (float64): SGD lr=4,
 400 full-batch epochs: J = 0.6061, training accuracy 98.7%; L-BFGS, one step of
 max_iter=50: J = 0.5677, 98.8% (52 closure calls); CG, max_iter=50: J = 0.5542,
-99.3% (98 closure calls). (L-BFGS beats SGD's accuracy by one training example.)
+99.2% (93 closure calls). (L-BFGS beats SGD's accuracy by one training example.)
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def test_fifty_iterations_reach_sgds_training_accuracy(
         model.backward(criterion.backward())
         return value
 
-    J_final = opt.step(closure, m=len(X))
+    with pytest.warns(optim.ConvergenceWarning, match="stopped on its limit max_iter=50"):
+        J_final = opt.step(closure, m=len(X))  # 50 iterations are the budget, not a minimum
     J, acc = evaluate(model, X, Y, y)
     sgd_J, sgd_acc = sgd_result
     assert J_final == pytest.approx(J, rel=1e-12)  # step() returns the notes' full J(Θ)

@@ -12,6 +12,10 @@ from minitorch_bp.optim.line_search import cubic_minimizer, strong_wolfe
 
 FULL = [optim.LBFGS, optim.ConjugateGradient]
 
+# These tests set limits or tolerances that stop a step on its limit on purpose; the
+# warning itself is checked in test_convergence_warning.py.
+pytestmark = pytest.mark.filterwarnings("ignore::minitorch_bp.optim.ConvergenceWarning")
+
 
 def quadratic(p: nn.Parameter, A: np.ndarray, b: np.ndarray) -> Callable[[], float]:
     """J = ½ΘᵀAΘ − bᵀΘ with the gradient set directly."""
@@ -136,6 +140,8 @@ def test_lbfgs_args() -> None:
         optim.LBFGS([p], history_size=0)
     with pytest.raises(ValueError, match="line_search='armijo'"):
         optim.LBFGS([p], line_search="armijo")
+    with pytest.raises(ValueError, match="line_search_fn='armijo'"):
+        optim.LBFGS([p], line_search_fn="armijo")
 
 
 def test_lbfgs_without_line_search_takes_unit_steps_on_a_quadratic() -> None:

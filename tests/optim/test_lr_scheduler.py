@@ -1,4 +1,8 @@
-"""Learning-rate schedulers: the lr sequences by hand, state, bad arguments."""
+"""Learning-rate schedulers: the lr sequences by hand, state, bad arguments.
+
+The comparisons with ``torch.optim.lr_scheduler`` (every scheduler, composition,
+parameter groups) are in ``test_lr_scheduler_torch.py``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def sequence(sched: lr_scheduler.LRScheduler, n: int) -> list[float]:
     out = []
     for _ in range(n):
         out.append(sched.optimizer.lr)
-        assert sched.get_last_lr() == sched.optimizer.lr
+        assert sched.get_last_lr() == [sched.optimizer.lr]
         sched.step()
     return out
 
@@ -42,6 +46,17 @@ def test_cosine_annealing_lr() -> None:
     assert got[0] == 1.0 and got[4] == pytest.approx(0.2)
 
 
+def test_cosine_annealing_reaches_zero_as_pytorch() -> None:
+    """eta_min=0: the rate at T_max is 0 (the schedule writes it; it was floored before)."""
+    opt = sgd(1.0)
+    s = optim.CosineAnnealingLR(opt, T_max=2)
+    s.step()
+    s.step()
+    assert opt.lr == pytest.approx(0.0, abs=1e-16)
+    s.step()  # past T_max the cosine rises again
+    assert opt.lr == pytest.approx(0.5)
+
+
 def test_state_dict_round_trip() -> None:
     opt = sgd(1.0)
     s = optim.StepLR(opt, step_size=2, gamma=0.1)
@@ -52,9 +67,10 @@ def test_state_dict_round_trip() -> None:
         "type": "StepLR",
         "step_size": 2,
         "gamma": 0.1,
-        "base_lr": 1.0,
+        "base_lrs": [1.0],
         "last_epoch": 3,
-        "_last_lr": pytest.approx(0.1),
+        "_step_count": 4,
+        "_last_lr": [pytest.approx(0.1)],
     }
     opt2 = sgd(1.0)
     s2 = optim.StepLR(opt2, step_size=2, gamma=0.1)
@@ -63,6 +79,20 @@ def test_state_dict_round_trip() -> None:
     s.step()
     s2.step()
     assert opt2.lr == opt.lr == pytest.approx(0.01)
+
+
+def test_a_refused_state_leaves_the_scheduler_unchanged() -> None:
+    opt = sgd(1.0)
+    s = optim.StepLR(opt, step_size=2, gamma=0.1)
+    s.step()
+    before = s.state_dict()
+    with pytest.raises(ValueError, match=r"StepLR.load_state_dict: unknown keys \['gama'\]"):
+        s.load_state_dict({**before, "gama": 0.5})
+    with pytest.raises(ValueError, match="rates for 2 parameter groups; the optimizer has 1"):
+        s.load_state_dict({**before, "base_lrs": [1.0, 1.0]})
+    with pytest.raises(ValueError, match="state is for ExponentialLR"):
+        s.load_state_dict(optim.ExponentialLR(sgd(), gamma=0.5).state_dict())
+    assert s.state_dict() == before
 
 
 def test_the_scheduled_lr_is_what_sgd_applies() -> None:
@@ -85,8 +115,32 @@ def test_the_scheduled_lr_is_what_sgd_applies() -> None:
         (lambda o: optim.StepLR(o, step_size=2, gamma=0.0), "gamma=0.0"),
         (lambda o: optim.ExponentialLR(o, gamma=-1), "gamma=-1"),
         (lambda o: optim.CosineAnnealingLR(o, T_max=0), "T_max=0"),
-        (lambda o: optim.CosineAnnealingLR(o, T_max=3, eta_min=2.0), "eta_min=2.0"),
+        (lambda o: optim.CosineAnnealingLR(o, T_max=3, eta_min=-2.0), "eta_min=-2.0"),
         (lambda o: optim.StepLR("sgd", step_size=1), "must be an Optimizer"),
+        (lambda o: optim.MultiStepLR(o, milestones=[2, 0]), r"milestones\[1\]=0"),
+        (lambda o: optim.ConstantLR(o, factor=0.0), r"factor=0.0 must be in \(0.0, 1.0\]"),
+        (lambda o: optim.LinearLR(o, start_factor=1.5), "start_factor=1.5"),
+        (lambda o: optim.LinearLR(o, end_factor=-0.1), "end_factor=-0.1"),
+        (lambda o: optim.PolynomialLR(o, total_iters=0), "total_iters=0"),
+        (
+            lambda o: optim.LambdaLR(o, lr_lambda=[lambda e: 1.0] * 2),
+            "2 values; the optimizer has 1",
+        ),
+        (lambda o: optim.LambdaLR(o, lr_lambda=3), "lr_lambda"),
+        (lambda o: optim.CyclicLR(o, 0.1, 1.0, mode="sine"), "mode='sine'"),
+        (lambda o: optim.OneCycleLR(o, max_lr=1.0), "give total_steps"),
+        (
+            lambda o: optim.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.05),
+            "a phase without",
+        ),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, T_0=0), "T_0=0"),
+        (lambda o: optim.ReduceLROnPlateau(o, factor=1.0), "factor=1.0"),
+        (lambda o: optim.ReduceLROnPlateau(o, mode="up"), "mode='up'"),
+        (lambda o: optim.ReduceLROnPlateau(o, patience=-1), "patience=-1"),
+        (
+            lambda o: optim.SequentialLR(o, [optim.StepLR(o, 1)], milestones=[2]),
+            "need 0 milestones",
+        ),
     ],
 )
 def test_bad_arguments(call: object, match: str) -> None:
@@ -94,10 +148,33 @@ def test_bad_arguments(call: object, match: str) -> None:
         call(sgd())  # type: ignore[operator]
 
 
-def test_closure_optimizers_have_no_lr_to_schedule() -> None:
-    opt = optim.LBFGS(nn.Linear(2, 1, rng=0).parameters())
-    with pytest.raises(ValueError, match="LBFGS takes its steps by a line search"):
+def test_conjugate_gradients_have_no_lr_to_schedule() -> None:
+    opt = optim.ConjugateGradient(nn.Linear(2, 1, rng=0).parameters())
+    with pytest.raises(ValueError, match="ConjugateGradient takes its steps by a line search"):
         optim.ExponentialLR(opt, gamma=0.9)
+
+
+def test_lbfgs_lr_can_be_scheduled() -> None:
+    opt = optim.LBFGS(nn.Linear(2, 1, rng=0).parameters(), lr=1.0)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    sched.step()
+    assert opt.lr == 0.5
+
+
+def test_one_cycle_refuses_stepping_past_its_end() -> None:
+    s = optim.OneCycleLR(sgd(), max_lr=1.0, total_steps=4)
+    for _ in range(4):
+        s.step()
+    with pytest.raises(ValueError, match="stepped 5 times; the schedule has total_steps=4"):
+        s.step()
+
+
+def test_plateau_needs_the_value() -> None:
+    s = optim.ReduceLROnPlateau(sgd())
+    with pytest.raises(ValueError, match=r"needs the monitored value, e.g. step\(val_loss\)"):
+        s.step()
+    with pytest.raises(ValueError, match="is NaN"):
+        s.step(float("nan"))
 
 
 def test_docs_page_examples() -> None:

@@ -22,6 +22,10 @@ MAKERS: dict[str, Callable[[list[nn.Parameter]], optim.Optimizer]] = {
 }
 
 
+# L-BFGS and CG run two iterations per step here: each ends on its limit, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::minitorch_bp.optim.ConvergenceWarning")
+
+
 def problem(dtype: type = np.float64) -> tuple[nn.Sequential, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(3)
     X = rng.normal(size=(30, 4)).astype(dtype)

@@ -163,10 +163,11 @@ def test_step_with_l2_needs_m_and_names_it() -> None:
     opt = optim.SGD(layer.parameters(), lr=0.1, l2=1.0)
     with pytest.raises(ValueError, match=r"l2=1.0 needs m.*opt.step\(m=len\(X\)\)"):
         opt.step()
-    for bad in (0, -3, 2.5, True, "4"):
+    for bad in (0, -3, -2.5, 0.0, float("nan"), True, "4"):
         with pytest.raises(ValueError, match=f"m={bad!r} must be a positive integer"):
             opt.step(m=bad)  # type: ignore[arg-type]
     opt.step(m=np.int64(4))  # numpy integers are integers
+    opt.step(m=2.5)  # a total sample weight (scikit-learn's sw_sum) need not be whole
 
 
 def test_step_with_closure_returns_its_value() -> None:
