@@ -227,8 +227,16 @@ def finite_sum_of_squares(x: Array) -> bool:
     return math.isfinite(float(np.vdot(x, x)))
 
 
+class NonFiniteError(ValueError):
+    """NaN or inf where a finite number was needed (a ``ValueError``).
+
+    Its own class so that ``fit``, which checks its data before training, can tell a run
+    that diverged (the parameters or the activations went non-finite) from a mistake.
+    """
+
+
 def check_finite(x: Array, who: str, name: str = "input", hint: str = "") -> None:
-    """Raise ``ValueError`` naming the first NaN or inf in ``x``.
+    """Raise :class:`NonFiniteError` naming the first NaN or inf in ``x``.
 
     The cheap test (one dot product) runs first; the element search only on failure,
     which also clears finite values whose sum of squares overflowed.
@@ -239,7 +247,7 @@ def check_finite(x: Array, who: str, name: str = "input", hint: str = "") -> Non
     if not bad.any():
         return
     where = tuple(int(i) for i in np.argwhere(bad)[0])
-    raise ValueError(
+    raise NonFiniteError(
         f"{who}: {name} contains {int(bad.sum())} NaN or inf value(s); the first is"
         f" {x[where]} at index {where}{hint}"
     )

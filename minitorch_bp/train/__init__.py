@@ -24,6 +24,7 @@ from minitorch_bp.train.fit import fit, resume
 from minitorch_bp.train.history import History
 from minitorch_bp.train.lr_find import LRFinderResult, lr_find
 from minitorch_bp.train.monitor import Monitor, VanishingGradientWarning
+from minitorch_bp.train.stops import TrainingDivergedError, TrainingInterrupted
 
 __all__ = [
     "Callback",
@@ -35,6 +36,8 @@ __all__ = [
     "ModelCheckpoint",
     "Monitor",
     "Step",
+    "TrainingDivergedError",
+    "TrainingInterrupted",
     "VanishingGradientWarning",
     "accuracy",
     "compile_step",

@@ -146,6 +146,7 @@ class EarlyStopping(Callback):
 
     Attributes:
         best, best_epoch: the best value seen and its epoch.
+        restored_epoch: the epoch whose weights ``on_train_end`` loaded (``None`` if none).
     """
 
     def __init__(
@@ -187,12 +188,14 @@ class EarlyStopping(Callback):
         self.restore_best_weights = restore_best_weights
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch: int | None = None
+        self.restored_epoch: int | None = None
         self.wait = 0
         self._weights: dict[str, NDArray[Any]] | None = None
 
     def on_train_begin(self, state: FitState) -> None:
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch, self.wait, self._weights = None, 0, None
+        self.restored_epoch = None
 
     def on_epoch_end(self, state: FitState) -> None:
         value = _monitored(state, self.monitor, "EarlyStopping")
@@ -233,6 +236,7 @@ class EarlyStopping(Callback):
         state.history.best_epoch = self.best_epoch
         if self.restore_best_weights and self._weights is not None:
             state.model.load_state_dict(self._weights)
+            self.restored_epoch = self.best_epoch
 
 
 class ModelCheckpoint(Callback):

@@ -2,6 +2,7 @@ r"""``fit``: the training loop, with a progress bar, callbacks, a report and exa
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from minitorch_bp._validation import NonFiniteError
 from minitorch_bp.data.loader import DataLoader
 from minitorch_bp.engine import compile_step
 from minitorch_bp.engine.step import check_scalar_loss
@@ -21,6 +23,7 @@ from minitorch_bp.train.callbacks import FitState, as_callback
 from minitorch_bp.train.evaluate import accuracy, class_labels, evaluate
 from minitorch_bp.train.history import History
 from minitorch_bp.train.monitor import Monitor
+from minitorch_bp.train.stops import TrainingDivergedError, TrainingInterrupted, defer_interrupt
 
 if TYPE_CHECKING:
     from minitorch_bp.distributed.world import Collectives
@@ -134,6 +137,15 @@ def fit(
         epoch ``epoch_values`` (added to the History row) and ``on_epoch_end``;
         ``on_train_end``. See :class:`~minitorch_bp.train.FitState`.
 
+    Raises:
+        TrainingInterrupted: on Ctrl-C (the first press stops after the current batch; a
+            second stops at once), after every callback's ``on_train_end`` ran (and the
+            report was written); ``.history`` holds the finished epochs.
+        TrainingDivergedError: when :math:`J(\Theta)`, a layer's output or, after an
+            epoch's last update, a weight becomes NaN or inf; the same, and
+            ``EarlyStopping(restore_best_weights=True)`` has restored its weights.
+        ValueError: for bad arguments, and NaN or inf in the data (before training).
+
     Example:
         >>> from minitorch_bp import nn, optim
         >>> from minitorch_bp.datasets import xor
@@ -148,10 +160,17 @@ def fit(
     unknown = [m for m in metrics if m not in KNOWN_METRICS]
     if unknown:
         raise ValueError(f"fit: unknown metrics {unknown}; choose from {KNOWN_METRICS}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < initial_epoch:
+    initial_epoch = _count(initial_epoch, "initial_epoch", 0)
+    if _is_int(epochs) and epochs >= initial_epoch:
+        epochs = int(epochs)
+    else:
         raise ValueError(
             f"fit: epochs={epochs!r} must be an integer >= initial_epoch={initial_epoch}"
         )
+    log_every = _count(log_every, "log_every", 1)
+    _check_data_finite(train_loader.X, train_loader.Y, "training")
+    if val_data is not None and isinstance(val_data, (tuple, list)) and len(val_data) >= 2:
+        _check_data_finite(val_data[0], val_data[1], "validation")
     check_scalar_loss(criterion, "fit")
     weights = _sample_weights(sample_weight, train_loader)
     if validation_split:
@@ -205,81 +224,99 @@ def fit(
     for cb in cbs:
         cb.on_train_begin(state)
     model.train()
-    for epoch in outer:
-        total = correct = 0.0
-        seen = counted = 0.0
-        state.epoch = epoch
-        # On a terminal each epoch's bar is left on screen when that epoch would be
-        # logged (the first, every log_every-th, the last), so the run leaves a record.
-        logged = epoch == initial_epoch + 1 or epoch % log_every == 0 or epoch == epochs
-        batches = _batches(train_loader, weights)
-        inner = _bar(batches, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
-        for batch, (xb, yb, sb) in enumerate(inner):
-            b = xb.shape[0]
-            if batch_cbs:
-                state.batch, state.batch_size = batch, b
-                for cb in batch_cbs:
-                    cb.on_batch_begin(state)
-            J = step(xb, yb, sample_weight=sb)
-            total += b * J
-            if per_batch and scheduler is not None:
-                scheduler.step()
-            if "accuracy" in metrics and step.output is not None and b:
-                w = b if sb is None else float(np.sum(sb))
-                correct += w * accuracy(step.output, yb, sample_weight=sb)
-                counted += w
-            seen += b
-            if inner is not batches:
-                inner.set_postfix_str(
-                    _postfix(metrics, total / seen, correct / counted if counted else None),
-                    refresh=False,
-                )
-            if batch_cbs:
-                state.batch_loss = J
-                for cb in batch_cbs:
-                    cb.on_batch_end(state)
-        if group is not None:  # Σ_r b_r J = M J per batch: the epoch's sums over all ranks
-            total, correct, count = group.sums(total, correct, seen)
-            seen = counted = round(count)  # no sample weights here: each example counts 1
-        logs: dict[str, float] = {}
-        if "loss" in metrics:
-            logs["loss"] = total / seen
-        if "accuracy" in metrics:
-            logs["accuracy"] = correct / counted if counted else 0.0
-        if val is not None:
+    stop: _StopError | None = None
+    where = [initial_epoch + 1, 0]  # the epoch and batch in training
+    interrupt, restore_signals = defer_interrupt()
+    try:
+        for epoch in outer:
+            total = correct = 0.0
+            seen = counted = 0.0
+            state.epoch = epoch
+            # On a terminal each epoch's bar is left on screen when that epoch would be
+            # logged (the first, every log_every-th, the last), so the run leaves a record.
+            logged = epoch == initial_epoch + 1 or epoch % log_every == 0 or epoch == epochs
+            batches = _batches(train_loader, weights)
+            inner = _bar(batches, f"epoch {epoch}/{epochs}", tty and not one_batch, logged)
+            for batch, (xb, yb, sb) in enumerate(inner):
+                b = xb.shape[0]
+                if batch_cbs:
+                    state.batch, state.batch_size = batch, b
+                    for cb in batch_cbs:
+                        cb.on_batch_begin(state)
+                where[:] = epoch, batch
+                J = _train_batch(step, xb, yb, sb, epoch, batch)
+                total += b * J
+                if per_batch and scheduler is not None:
+                    scheduler.step()
+                if "accuracy" in metrics and step.output is not None and b:
+                    w = b if sb is None else float(np.sum(sb))
+                    correct += w * accuracy(step.output, yb, sample_weight=sb)
+                    counted += w
+                seen += b
+                if inner is not batches:
+                    inner.set_postfix_str(
+                        _postfix(metrics, total / seen, correct / counted if counted else None),
+                        refresh=False,
+                    )
+                if batch_cbs:
+                    state.batch_loss = J
+                    for cb in batch_cbs:
+                        cb.on_batch_end(state)
+                if interrupt.requested:
+                    raise _StopError(epoch, batch)
+            _check_parameters_finite(model, epoch, where[1])
+            if group is not None:  # Σ_r b_r J = M J per batch: the epoch's sums over all ranks
+                total, correct, count = group.sums(total, correct, seen)
+                seen = counted = round(count)  # no sample weights here: each example counts 1
+            logs: dict[str, float] = {}
+            if "loss" in metrics:
+                logs["loss"] = total / seen
+            if "accuracy" in metrics:
+                logs["accuracy"] = correct / counted if counted else 0.0
+            if val is not None:
+                if group is not None:
+                    model.eval()
+                    values = score(model, *val[:2], criterion=criterion, metrics=metrics)
+                    model.train()
+                    if "loss" in values:  # the λ term of the optimizer's groups, as in training
+                        values["loss"] += optimizer.l2_penalty(len(val[0]))
+                    logs.update({f"val_{k}": v for k, v in values.items()})
+                else:
+                    logs.update(_validate(model, criterion, optimizer, val, metrics))
+            state.epoch, state.logs = epoch, logs
+            row = dict(logs)
+            for cb in cbs:
+                row.update(cb.epoch_values(state))
+            history.append(epoch, row)
+            state.logs = row
+            # Before the callbacks, so that a checkpoint holds the rates of the next epoch.
+            if scheduler is not None and not per_batch:
+                _step_scheduler(scheduler, logs, val is not None)
+            for cb in cbs:
+                cb.on_epoch_end(state)
             if group is not None:
-                model.eval()
-                values = score(model, *val[:2], criterion=criterion, metrics=metrics)
-                model.train()
-                if "loss" in values:  # the λ term of the optimizer's groups, as in training
-                    values["loss"] += optimizer.l2_penalty(len(val[0]))
-                logs.update({f"val_{k}": v for k, v in values.items()})
-            else:
-                logs.update(_validate(model, criterion, optimizer, val, metrics))
-        state.epoch, state.logs = epoch, logs
-        row = dict(logs)
-        for cb in cbs:
-            row.update(cb.epoch_values(state))
-        history.append(epoch, row)
-        state.logs = row
-        # Before the callbacks, so that a checkpoint holds the rates of the next epoch.
-        if scheduler is not None and not per_batch:
-            _step_scheduler(scheduler, logs, val is not None)
-        for cb in cbs:
-            cb.on_epoch_end(state)
-        if group is not None:
-            state.stop = group.any(state.stop)
-        if outer is not None and hasattr(outer, "set_postfix_str"):
-            outer.set_postfix_str(_postfix(metrics, logs.get("loss"), logs.get("accuracy")))
-        if progress and not tty:
-            last = epoch == epochs or state.stop
-            if logged or last:
-                print(_format(epoch, epochs, logs), flush=True)
-        if state.stop:
-            history.stopped_epoch = epoch
-            break
+                state.stop = group.any(state.stop)
+            if outer is not None and hasattr(outer, "set_postfix_str"):
+                outer.set_postfix_str(_postfix(metrics, logs.get("loss"), logs.get("accuracy")))
+            if progress and not tty:
+                last = epoch == epochs or state.stop
+                if logged or last:
+                    print(_format(epoch, epochs, logs), flush=True)
+            if interrupt.requested:  # pressed while validating or in a callback
+                raise _StopError(epoch, where[1])
+            if state.stop:
+                history.stopped_epoch = epoch
+                break
+    except _StopError as stopped:
+        stop = stopped
+    except KeyboardInterrupt:  # a second Ctrl-C, or raised by other code: the batch was cut
+        stop = _StopError(where[0], where[1], clean=False)
+    finally:
+        restore_signals()
     if hasattr(outer, "close"):
         outer.close()
+    if stop is not None:
+        history.stopped_epoch = stop.epoch
     for cb in cbs:
         cb.on_train_end(state)
     if report_path is not None:
@@ -302,6 +339,8 @@ def fit(
             warnings.warn(
                 f"fit: the report {str(report_path)!r} was not written: {exc}", stacklevel=2
             )
+    if stop is not None:
+        raise stop.exception(history, cbs, model) from stop.cause
     return history
 
 
@@ -409,6 +448,82 @@ def _batches(
     )
     for _, idx in rows:
         yield loader.X[idx], loader.Y[idx], weights[idx]
+
+
+class _StopError(Exception):
+    """Internal: where fit stopped early, and why (a Ctrl-C, or the step's error)."""
+
+    def __init__(
+        self, epoch: int, batch: int, cause: BaseException | None = None, clean: bool = True
+    ) -> None:
+        self.epoch, self.batch, self.cause, self.clean = epoch, batch, cause, clean
+
+    def exception(
+        self, history: History, cbs: list[Any], model: Module
+    ) -> TrainingInterrupted | TrainingDivergedError:
+        if self.cause is None:
+            return TrainingInterrupted(history, self.epoch, self.batch, self.clean)
+        restored = [cb.restored_epoch for cb in cbs if getattr(cb, "restored_epoch", None)]
+        if restored:
+            weights = f"those of epoch {restored[0]}, restored by EarlyStopping"
+        elif all(np.isfinite(p.data).all() for p in model.parameters()):
+            weights = "those before the failing batch"
+        else:
+            weights = (
+                "not finite: reload a checkpoint, or pass EarlyStopping(restore_best_weights=True)"
+            )
+        return TrainingDivergedError(history, self.epoch, self.batch, self.cause, weights)
+
+
+def _train_batch(
+    step: Any, xb: Array, yb: Array, sb: Array | None, epoch: int, batch: int
+) -> float:
+    """One step; NaN or inf on the way (the data is finite: checked first) is divergence."""
+    try:
+        # The engine runs under this errstate already; the plain layers would print
+        # numpy's RuntimeWarning before their own error names the layer.
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = float(step(xb, yb, sample_weight=sb))
+    except (NonFiniteError, FloatingPointError) as exc:
+        raise _StopError(epoch, batch, cause=exc) from exc
+    if not math.isfinite(J):
+        raise _StopError(epoch, batch, cause=FloatingPointError(f"J(Θ) is {J}, not finite"))
+    return J
+
+
+def _check_parameters_finite(model: Module, epoch: int, batch: int) -> None:
+    """After an epoch's last update, before validation and checkpoints see the weights."""
+    for name, param in model.named_parameters():
+        if not np.isfinite(param.data).all():
+            cause = FloatingPointError(
+                f"the update made parameter {name!r} NaN or inf (J was finite before it)"
+            )
+            raise _StopError(epoch, batch, cause=cause)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _count(value: Any, name: str, least: int) -> int:
+    """``value`` as an int if it is an integer (numpy's too, not a bool) >= ``least``."""
+    if not (_is_int(value) and value >= least):
+        kind = "a positive integer" if least == 1 else f"an integer >= {least}"
+        raise ValueError(f"fit: {name}={value!r} must be {kind}")
+    return int(value)
+
+
+def _check_data_finite(X: Any, Y: Any, which: str) -> None:
+    """Refuse NaN or inf in the data before training, so that any later one is divergence."""
+    for name, values in (("X", X), ("Y", Y)):
+        arr = np.asarray(values)
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            bad = np.flatnonzero(~np.isfinite(arr))
+            row = int(np.unravel_index(bad[0], arr.shape)[0]) if arr.ndim else 0
+            raise ValueError(
+                f"fit: the {which} {name} holds {bad.size} NaN or inf value(s), the first in"
+                f" row {row}; clean or impute the data first"
+            )
 
 
 def _postfix(metrics: tuple[str, ...], loss: float | None, acc: float | None) -> str:
