@@ -12,6 +12,24 @@ from minitorch_bp.nn.parameter import Parameter
 
 Array = NDArray[Any]
 
+#: State arrays that are sums or averages of squares: a negative entry would make a step
+#: take the square root of a negative number, so a state holding one is refused on load.
+SECOND_MOMENTS = frozenset({"exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum"})
+
+
+def check_state_values(a: Array, who: str, key: str) -> None:
+    """Refuse NaN or inf in a loaded state array, and negatives in a second moment."""
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError(
+            f"{who}.load_state_dict: {key} holds {int(np.sum(~np.isfinite(a)))} NaN or inf"
+            " value(s); an optimizer state must be finite"
+        )
+    if key.split("[")[0] in SECOND_MOMENTS and a.size and float(np.min(a)) < 0:
+        raise ValueError(
+            f"{who}.load_state_dict: {key} holds negative values (the least {float(np.min(a))});"
+            " a sum or average of squares is >= 0"
+        )
+
 
 class StateBuffer:
     """Zeros shaped like the parameters (``arrays[i]`` belongs to ``params[i]``).
@@ -50,6 +68,7 @@ class StateBuffer:
                 raise ValueError(
                     f"{who}.load_state_dict: {key}[{i}] has dtype {a.dtype}; expected numbers"
                 )
+            check_state_values(a, who, f"{key}[{i}]")
         for v, a in zip(self.arrays, checked, strict=True):
             np.copyto(v, a, casting="same_kind")
 
@@ -98,5 +117,36 @@ def load_optional(saved: Any, params: list[Parameter], who: str, key: str) -> li
                 f"{who}.load_state_dict: {key}[{i}] has shape {arr.shape} and dtype {arr.dtype};"
                 f" expected {p.shape}, numbers"
             )
+        check_state_values(arr, who, f"{key}[{i}]")
         out.append(arr.astype(p.dtype, copy=True))
     return out
+
+
+def load_vector(value: Any, n: int, who: str, key: str) -> Array | None:
+    """A full-batch optimizer's flat vector (``None`` allowed): ``n`` finite numbers."""
+    if value is None:
+        return None
+    arr = np.array(value, dtype=np.float64, copy=True)
+    if arr.shape != (n,):
+        raise ValueError(
+            f"{who}.load_state_dict: {key} has shape {arr.shape}; expected ({n},), one entry"
+            " per trained parameter value"
+        )
+    check_state_values(arr, who, key)
+    return arr
+
+
+def load_number(value: Any, who: str, key: str, *, positive: bool = False) -> float:
+    """A finite float of a state (``positive``: > 0 too)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{who}.load_state_dict: {key}={value!r:.40} is not a number")
+    x = float(value)
+    if not np.isfinite(x) or (positive and x <= 0):
+        kind = "a finite number > 0" if positive else "a finite number"
+        raise ValueError(f"{who}.load_state_dict: {key}={value!r} must be {kind}")
+    return x
+
+
+def load_count(value: Any, who: str, key: str) -> int:
+    """One integer >= 0 of a state (a counter)."""
+    return load_counts(value, 1, who, key)[0]

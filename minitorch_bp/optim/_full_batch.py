@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from minitorch_bp._validation import check_nonnegative, check_positive_int
+from minitorch_bp.optim._buffers import load_count
 from minitorch_bp.optim.optimizer import Array, Optimizer
 from minitorch_bp.utils import parameters_to_vector, vector_to_parameters
 
@@ -173,10 +174,10 @@ class FullBatchOptimizer(Optimizer):
     def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         super()._load_state(state)
-        self.total_iterations = int(state.get("total_iterations", self.total_iterations))
-        self.total_evaluations = int(state.get("total_evaluations", self.total_evaluations))
-
-
-def optional_vector(value: Any) -> Array | None:
-    """``None`` stays ``None``; anything else becomes a float64 copy (for load_state_dict)."""
-    return None if value is None else np.array(value, dtype=np.float64, copy=True)
+        name = type(self).__name__
+        self.total_iterations = load_count(
+            state.get("total_iterations", self.total_iterations), name, "total_iterations"
+        )
+        self.total_evaluations = load_count(
+            state.get("total_evaluations", self.total_evaluations), name, "total_evaluations"
+        )

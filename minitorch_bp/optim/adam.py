@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from minitorch_bp._validation import check_nonnegative
+from minitorch_bp._validation import check_positive
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim._buffers import StateBuffer, load_optional, scratch_for
 from minitorch_bp.optim._first_order import FirstOrderOptimizer, check_flag
@@ -36,7 +36,7 @@ class Adam(FirstOrderOptimizer):
         params: the parameters (``model.parameters()``) or a list of parameter groups.
         lr: the step size :math:`\alpha > 0` (default 1e-3).
         betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
-        eps: :math:`\epsilon \ge 0`, added to the denominator.
+        eps: :math:`\epsilon > 0`, added to the denominator.
         l2: the notes' :math:`\lambda \ge 0`, entering through :math:`D` (biases exempt).
         weight_decay: PyTorch's coupled decay :math:`w \ge 0` added to the gradient (no
             :math:`\frac{1}{m}`), on the same parameters as ``l2`` (``Parameter.regularized``).
@@ -219,7 +219,9 @@ def check_moment_settings(group: dict[str, Any], who: str) -> None:
     if "betas" in group:
         group["betas"] = check_betas(group["betas"], who)
     if "eps" in group:
-        group["eps"] = check_nonnegative(group["eps"], "eps", who)
+        group["eps"] = check_positive(
+            group["eps"], "eps", who
+        )  # eps = 0 divides 0 by 0 where v = 0
 
 
 def check_betas(betas: Any, who: str) -> tuple[float, float]:

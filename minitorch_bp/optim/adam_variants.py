@@ -85,7 +85,7 @@ class NAdam(_Moments):
         params: the parameters or a list of parameter groups.
         lr: :math:`\eta > 0` (default 2e-3, PyTorch's).
         betas: :math:`(\beta_1, \beta_2)` in [0, 1).
-        eps: :math:`\epsilon \ge 0`.
+        eps: :math:`\epsilon > 0`.
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         weight_decay: PyTorch's decay :math:`w`, coupled (into :math:`g`) or, with
             ``decoupled_weight_decay=True``, :math:`\Theta \leftarrow \Theta(1 - \eta w)`.
@@ -210,7 +210,7 @@ class RAdam(_Moments):
         params: the parameters or a list of parameter groups.
         lr: :math:`\eta > 0` (default 1e-3).
         betas: :math:`(\beta_1, \beta_2)` in [0, 1).
-        eps: :math:`\epsilon \ge 0`.
+        eps: :math:`\epsilon > 0`.
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         weight_decay: PyTorch's decay, coupled or (``decoupled_weight_decay=True``) decoupled.
         decoupled_weight_decay: as above.

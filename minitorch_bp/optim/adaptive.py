@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minitorch_bp._validation import check_nonnegative
+from minitorch_bp._validation import check_nonnegative, check_positive
 from minitorch_bp.nn.parameter import Parameter
 from minitorch_bp.optim._buffers import StateBuffer, load_optional, scratch_for
 from minitorch_bp.optim._first_order import FirstOrderOptimizer, check_flag, check_unit_interval
@@ -32,7 +32,7 @@ class RMSprop(FirstOrderOptimizer):
         params: the parameters or a list of parameter groups.
         lr: :math:`\eta > 0` (default 1e-2, PyTorch's).
         alpha: the smoothing constant :math:`\alpha \in [0, 1]` (default 0.99).
-        eps: :math:`\epsilon \ge 0` (default 1e-8).
+        eps: :math:`\epsilon > 0` (default 1e-8).
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         weight_decay: PyTorch's coupled decay on the parameters that decay.
         momentum: :math:`\mu \in [0, 1]` (default 0).
@@ -46,7 +46,7 @@ class RMSprop(FirstOrderOptimizer):
     Example:
         >>> from minitorch_bp import nn
         >>> p = nn.Parameter(np.array([1.0, -1.0]))
-        >>> opt = RMSprop([p], lr=0.1, alpha=0.9, eps=0.0)
+        >>> opt = RMSprop([p], lr=0.1, alpha=0.9, eps=1e-12)
         >>> p.grad = [3.0, -0.5]
         >>> opt.step()                  # v = 0.1 g², so each entry moves by lr/√0.1
         >>> p.data.round(6)
@@ -91,7 +91,9 @@ class RMSprop(FirstOrderOptimizer):
             if key in group:
                 group[key] = check_unit_interval(group[key], key, who)
         if "eps" in group:
-            group["eps"] = check_nonnegative(group["eps"], "eps", who)
+            group["eps"] = check_positive(
+                group["eps"], "eps", who
+            )  # eps = 0 divides 0 by 0 where v = 0
         if "centered" in group:
             group["centered"] = check_flag(group["centered"], "centered", who)
         return group
@@ -181,7 +183,7 @@ class Adagrad(FirstOrderOptimizer):
         l2: the notes' :math:`\lambda \ge 0`; biases exempt.
         weight_decay: PyTorch's coupled decay on the parameters that decay.
         initial_accumulator_value: where :math:`G` starts, >= 0.
-        eps: :math:`\epsilon \ge 0` (default 1e-10).
+        eps: :math:`\epsilon > 0` (default 1e-10).
         maximize: ascend the data term instead.
 
     State:
@@ -228,9 +230,11 @@ class Adagrad(FirstOrderOptimizer):
     def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group = super().check_group(group, where)
         who = self.who(where)
-        for key in ("lr_decay", "initial_accumulator_value", "eps"):
+        for key in ("lr_decay", "initial_accumulator_value"):
             if key in group:
                 group[key] = check_nonnegative(group[key], key, who)
+        if "eps" in group:  # eps = 0 divides 0 by 0 where G = 0
+            group["eps"] = check_positive(group["eps"], "eps", who)
         return group
 
     def _add_state(self, params: list[Parameter]) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer, optional_vector
+from minitorch_bp.optim._buffers import load_number, load_vector
+from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer
 from minitorch_bp.optim.line_search import strong_wolfe
 from minitorch_bp.optim.optimizer import Array
 
@@ -143,6 +144,8 @@ class ConjugateGradient(FullBatchOptimizer):
     def _load_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, so a run resumes exactly."""
         super()._load_state(state)
-        self._d = optional_vector(state.get("d", self._d))
-        self._t = float(state.get("t", self._t))
-        self._gtd = float(state.get("gtd", self._gtd))
+        name = type(self).__name__
+        n = sum(p.size for p in self._trained())
+        self._d = load_vector(state.get("d", self._d), n, name, "d")
+        self._t = load_number(state.get("t", self._t), name, "t")
+        self._gtd = load_number(state.get("gtd", self._gtd), name, "gtd")

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from minitorch_bp._validation import check_positive_int
-from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer, optional_vector
+from minitorch_bp.optim._buffers import load_count, load_number, load_vector
+from minitorch_bp.optim._full_batch import Closure, FullBatchOptimizer
 from minitorch_bp.optim.line_search import strong_wolfe
 from minitorch_bp.optim.optimizer import Array
 
@@ -255,13 +256,28 @@ class LBFGS(FullBatchOptimizer):
         if "line_search" in state and "line_search_fn" not in state:  # before PyTorch's name
             state = {**state, "line_search_fn": state["line_search"]}
         super()._load_state(state)
-        self._s = [np.array(s, dtype=np.float64) for s in state.get("s", self._s)]
-        self._y = [np.array(y, dtype=np.float64) for y in state.get("y", self._y)]
+        n = sum(p.size for p in self._trained())
+        saved_s, saved_y = state.get("s", self._s), state.get("y", self._y)
+        if not (isinstance(saved_s, (list, tuple)) and isinstance(saved_y, (list, tuple))):
+            raise ValueError("LBFGS.load_state_dict: 's' and 'y' must be lists of vectors")
+        self._s = [_pair_vector(v, n, f"s[{i}]") for i, v in enumerate(saved_s)]
+        self._y = [_pair_vector(v, n, f"y[{i}]") for i, v in enumerate(saved_y)]
         if len(self._s) != len(self._y):
             raise ValueError("LBFGS.load_state_dict: 's' and 'y' must have the same length")
-        self._d = optional_vector(state.get("d", self._d))
-        self._t = float(state.get("t", self._t))
-        self._g_prev = optional_vector(state.get("g_prev", self._g_prev))
-        self._H_diag = float(state.get("H_diag", self._H_diag))
-        # A state saved before n_iter was kept: any count past 1 means "not the first".
-        self._n_iter = int(state.get("n_iter", 0 if self._d is None else 2))
+        self._d = load_vector(state.get("d", self._d), n, "LBFGS", "d")
+        self._t = load_number(state.get("t", self._t), "LBFGS", "t")
+        self._g_prev = load_vector(state.get("g_prev", self._g_prev), n, "LBFGS", "g_prev")
+        self._H_diag = load_number(
+            state.get("H_diag", self._H_diag), "LBFGS", "H_diag", positive=True
+        )
+        self._n_iter = load_count(
+            state.get("n_iter", 0 if self._d is None else 2), "LBFGS", "n_iter"
+        )
+
+
+def _pair_vector(value: Any, n: int, key: str) -> Array:
+    """One of L-BFGS's saved s or y vectors: ``n`` finite numbers (never ``None``)."""
+    vector = load_vector(value, n, "LBFGS", key)
+    if vector is None:
+        raise ValueError(f"LBFGS.load_state_dict: {key} is None; expected a vector")
+    return vector
