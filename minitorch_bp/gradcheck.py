@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from minitorch_bp._validation import as_examples
 from minitorch_bp.diagnosis import DeltaCheck, Finding, check_deltas, findings
+from minitorch_bp.nn.dropout import Dropout
 from minitorch_bp.nn.loss import Loss
 from minitorch_bp.nn.module import Module
 from minitorch_bp.nn.regularization import check_l2, l2_gradient, l2_penalty
@@ -153,8 +154,8 @@ def gradcheck_report(
 
     Args:
         model: the network; its parameters must be float64 (float32 central differences
-            are too coarse to mean anything). Stochastic modules (``Dropout``) should be
-            in ``eval()`` mode.
+            are too coarse to mean anything). A ``Dropout`` in training mode is refused
+            (each forward would draw a new mask): call ``model.eval()`` first.
         criterion: the loss.
         X: inputs, shape :math:`(m, s_1)` (or :math:`(m, C, H, W)` images, integer
             indices for an ``Embedding``...: whatever the model's first layer takes).
@@ -197,6 +198,13 @@ def gradcheck_report(
             raise ValueError(
                 f"gradcheck: parameter {name!r} is {p.dtype}; gradient checking needs float64"
                 " (build the model with dtype=np.float64)"
+            )
+    for path, module in model.named_modules():
+        if isinstance(module, Dropout) and module.training and module.p > 0:
+            raise ValueError(
+                f"gradcheck: {path or 'the model'} ({module!r}) is in training mode, so every"
+                " forward draws a new mask and central differences compare different"
+                " networks; call model.eval() first (Dropout is then the identity)"
             )
     lam = check_l2(l2, "gradcheck")
     if optimizer is not None:

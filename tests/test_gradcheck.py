@@ -70,3 +70,17 @@ def test_float32_is_refused() -> None:
     model = nn.Sequential(nn.Linear(2, 1, dtype=np.float32, rng=0))
     with pytest.raises(ValueError, match="float32.*needs float64"):
         gradcheck(model, nn.MSELoss(), np.ones((1, 2), dtype=np.float32), np.ones((1, 1)))
+
+
+def test_a_dropout_in_training_mode_is_refused_with_the_fix() -> None:
+    """Before: the report said 1.0 WRONG at the layer below Dropout, with no hint."""
+    from minitorch_bp.gradcheck import gradcheck_report
+
+    model = nn.Sequential(
+        nn.Linear(3, 4, rng=0), nn.Sigmoid(), nn.Dropout(0.5, rng=0), nn.Linear(4, 1, rng=1)
+    )
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    Y = (X[:, :1] > 0).astype(float)
+    with pytest.raises(ValueError, match=r"gradcheck: 2 \(Dropout\(p=0.5\)\) is in training mode"):
+        gradcheck_report(model, nn.MSELoss(), X, Y)
+    assert gradcheck_report(model.eval(), nn.MSELoss(), X, Y).relative_difference < 1e-7
