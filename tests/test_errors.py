@@ -147,6 +147,95 @@ class CliExitError(Exception):
     """What the CLI printed on stderr, raised so a row can match it like an exception."""
 
 
+def _fit_rows(**kwargs: Any) -> None:
+    X = np.linspace(-1, 1, 24).reshape(8, 3)
+    X = kwargs.pop("X", X)
+    model = kwargs.pop("model", None) or _net()
+    Y = kwargs.pop("Y", None)
+    Y = (X[:, :2] > 0).astype(float) if Y is None else Y
+    crit = kwargs.pop("criterion", nn.BCELoss())
+    lr = kwargs.pop("lr", 0.5)
+    loader = DataLoader(X, Y, kwargs.pop("batch", 4), shuffle=False)
+    kwargs.setdefault("progress", False)
+    kwargs.setdefault("epochs", 5)
+    train.fit(model, crit, optim.SGD(model.parameters(), lr=lr), loader, **kwargs)
+
+
+def _ctrl_c_at_epoch_2() -> None:
+    import signal
+
+    class Press(train.Callback):
+        def on_batch_end(self, state: train.FitState) -> None:
+            if (state.epoch, state.batch) == (2, 0):
+                signal.raise_signal(signal.SIGINT)
+
+    _fit_rows(callbacks=[Press()])
+
+
+def _diverging_fit() -> None:
+    X = np.linspace(-30, 30, 60).reshape(20, 3)
+    model = nn.Sequential(nn.Linear(3, 8, rng=0), nn.ReLU(), nn.Linear(8, 1, rng=1))
+    _fit_rows(
+        X=X,
+        Y=X[:, :1] ** 2,
+        model=model,
+        criterion=nn.MSELoss(),
+        batch=5,
+        epochs=50,
+        metrics=("loss",),
+    )
+
+
+def _overflowing_update() -> None:
+    X = np.random.default_rng(0).normal(size=(32, 3))
+    _fit_rows(
+        X=X,
+        Y=100 * X[:, :1],
+        model=nn.Sequential(nn.Linear(3, 1, rng=0)),
+        criterion=nn.MSELoss(),
+        lr=1e308,
+        batch=32,
+        metrics=("loss",),
+    )
+
+
+def _nan_row_5() -> None:
+    X = np.linspace(-1, 1, 24).reshape(8, 3)
+    X[5, 2] = np.nan
+    _fit_rows(X=X, Y=np.ones((8, 2)))
+
+
+def _tampered_state(make: Callable[[list[nn.Parameter]], optim.Optimizer], edit: Any) -> None:
+    import copy
+    import warnings
+
+    model, loss = _net(), nn.BCELoss()
+    opt = make(model.parameters())
+    X, Y = np.linspace(-1, 1, 12).reshape(4, 3), np.eye(2)[[0, 1, 1, 0]]
+
+    def closure() -> float:
+        value = float(loss(model(X), Y))
+        model.backward(loss.backward())
+        return value
+
+    for _ in range(2):
+        opt.zero_grad()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optim.ConvergenceWarning)
+            if opt.requires_closure:
+                opt.step(closure)
+            else:
+                closure()
+                opt.step()
+    state = copy.deepcopy(opt.state_dict())
+    edit(state)
+    opt.load_state_dict(state)
+
+
+def _set(state: dict[str, Any], key: str, i: int, value: float) -> None:
+    state[key][i].flat[0] = value
+
+
 def _cli(*argv: str, one_line: bool = True) -> None:
     """Run the CLI; it must exit non-zero with no traceback (one stderr line if one_line)."""
     err = _io.StringIO()
@@ -573,6 +662,94 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         io.CheckpointError,
         r"m.npz: the arrays hold [\d,]+ numbers, more than max_parameters=5; if you trust the"
         r" file, raise it: load_checkpoint\(path, max_parameters=\d+\)",
+    ),
+    "fit-interrupted": (
+        _ctrl_c_at_epoch_2,
+        train.TrainingInterrupted,
+        r"fit: interrupted after epoch 2, batch 0; the History of the 1 finished epoch\(s\) is"
+        r" this exception's .history",
+    ),
+    "fit-diverged": (
+        _diverging_fit,
+        train.TrainingDivergedError,
+        r"fit: training diverged at epoch \d+, batch \d: .*NaN or inf.*lower the learning rate.*"
+        r"Stopped; the History keeps the \d+ finished epoch\(s\)",
+    ),
+    "fit-update-nonfinite": (
+        _overflowing_update,
+        train.TrainingDivergedError,
+        r"epoch 1, batch 0: the update made parameter '0.weight' NaN or inf \(J was finite"
+        r" before it\).*not finite: reload a checkpoint, or pass EarlyStopping",
+    ),
+    "fit-data-nan": (
+        _nan_row_5,
+        ValueError,
+        r"fit: the training X holds 1 NaN or inf value\(s\), the first in row 5; clean or impute",
+    ),
+    "fit-log-every": (
+        lambda: _fit_rows(log_every=0),
+        ValueError,
+        r"fit: log_every=0 must be a positive integer",
+    ),
+    "optim-state-nan": (
+        lambda: _tampered_state(
+            lambda p: optim.Adam(p, lr=0.01), lambda s: _set(s, "exp_avg", 0, np.nan)
+        ),
+        ValueError,
+        r"Adam.load_state_dict: exp_avg\[0\] holds 1 NaN or inf value\(s\); an optimizer state"
+        r" must be finite",
+    ),
+    "optim-state-negative": (
+        lambda: _tampered_state(
+            lambda p: optim.Adam(p, lr=0.01), lambda s: _set(s, "exp_avg_sq", 1, -0.5)
+        ),
+        ValueError,
+        r"Adam.load_state_dict: exp_avg_sq\[1\] holds negative values \(the least -0.5\); a sum"
+        r" or average of squares is >= 0",
+    ),
+    "optim-state-length": (
+        lambda: _tampered_state(
+            lambda p: optim.LBFGS(p, max_iter=3), lambda s: s.update(d=s["d"][:-1])
+        ),
+        ValueError,
+        r"LBFGS.load_state_dict: d has shape \(7,\); expected \(8,\), one entry per trained"
+        r" parameter value",
+    ),
+    "adam-eps": (
+        lambda: optim.Adam(_net().parameters(), eps=0),
+        ValueError,
+        r"Adam: eps=0 must be a finite number > 0",
+    ),
+    "gradcheck-dropout": (
+        lambda: gradcheck(
+            nn.Sequential(nn.Linear(3, 2, rng=0), nn.Dropout(0.5, rng=0), nn.Sigmoid()),
+            nn.BCELoss(),
+            np.ones((4, 3)),
+            np.ones((4, 2)),
+        ),
+        ValueError,
+        r"gradcheck: 1 \(Dropout\(p=0.5\)\) is in training mode.*call model.eval\(\) first",
+    ),
+    "embedding-range": (
+        lambda: nn.Embedding(5, 3, rng=0)(np.array([[1, 7]])),
+        ValueError,
+        r"Embedding\(5, 3\): index 7 at position \(0, 1\) is out of range; the table has rows 0"
+        r" to 4",
+    ),
+    "embedding-float": (
+        lambda: nn.Embedding(5, 3, rng=0)(np.array([[1.5, 2]])),
+        ValueError,
+        r"Embedding\(5, 3\) expects integer indices.*got dtype float64",
+    ),
+    "conv-channels": (
+        lambda: nn.Conv2d(3, 4, 3, rng=0)(np.ones((2, 1, 8, 8))),
+        ValueError,
+        r"Conv2d\(3, 4, .*\) got input with 1 channels \(shape \(2, 1, 8, 8\)\); expected 3",
+    ),
+    "conv-small": (
+        lambda: nn.Conv2d(1, 4, 5, rng=0)(np.ones((2, 1, 3, 3))),
+        ValueError,
+        r"the input's spatial size \(3, 3\) .* is smaller than the kernel's extent \(5, 5\)",
     ),
     "csv-long-field": (
         lambda: io.read_csv(_file("d.csv", "a,y\n" + "x" * 200_000 + ",0\n"), "y"),
