@@ -623,7 +623,7 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "estimator-parameter": (
         lambda: MLPClassifier(solver="newton").fit(ESTIMATOR_X, ["cat", "dog", "cat", "dog"]),
         ValueError,
-        r"MLPClassifier.fit: solver='newton' must be one of \('sgd', 'adam', 'lbfgs'\)",
+        r"MLPClassifier.fit: solver='newton' must be one of \('sgd', 'adam', 'lbfgs', 'cg'\)",
     ),
 }
 

@@ -78,7 +78,9 @@ def builtin(name: str, seed: int) -> RunData:
         return RunData(name, task, X, Y[:, 0], X, Y[:, 0], output="sigmoid")
     if name == "digits":
         Xd, yd = digits()
-        parts = train_test_split(Xd / 16.0, yd, TEST_SIZE, seed=seed)  # unstratified: the README's split
+        parts = train_test_split(
+            Xd / 16.0, yd, TEST_SIZE, seed=seed
+        )  # unstratified: the README's split
         return RunData(name, classes, *_order(parts))
     if name == "moons":
         X, y = two_moons(400, noise=0.2, seed=seed)

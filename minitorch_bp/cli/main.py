@@ -90,7 +90,10 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
     p.add_argument(
-        "--epochs", type=positive_int, default=None, help="number of epochs (default: set per data set)"
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="number of epochs (default: set per data set)",
     )
     p.add_argument(
         "--batch-size",
@@ -107,7 +110,10 @@ def _training_options(p: argparse.ArgumentParser, demo: bool) -> None:
         help="learning rate α (default: set per data set and optimizer, scaled with --batch-size)",
     )
     p.add_argument(
-        "--l2", type=nonnegative_float, default=None, help="the notes' λ (default: set per data set)"
+        "--l2",
+        type=nonnegative_float,
+        default=None,
+        help="the notes' λ (default: set per data set)",
     )
     p.add_argument(
         "--seed", type=nonnegative_int, default=0, help="seeds the split, weights and batches"
@@ -148,13 +154,19 @@ def _csv_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
     p.add_argument(
-        "--features", type=_columns, metavar="A,B,...", help="the feature columns (default: all but --target and --drop)"
+        "--features",
+        type=_columns,
+        metavar="A,B,...",
+        help="the feature columns (default: all but --target and --drop)",
     )
     p.add_argument(
         "--drop", type=_columns, metavar="A,B,...", help="columns to leave out (an id column...)"
     )
     p.add_argument(
-        "--delimiter", type=_delimiter, default=None, help="the cell separator (default: detected: , ; tab |)"
+        "--delimiter",
+        type=_delimiter,
+        default=None,
+        help="the cell separator (default: detected: , ; tab |)",
     )
     p.add_argument(
         "--na",
@@ -184,7 +196,9 @@ def check_conflicts(args: argparse.Namespace, parser: argparse.ArgumentParser) -
             problems.append("--dataset and --data contradict each other: give one of them")
         for name in ("target", "features", "drop", "delimiter", "na", "task"):
             if not data and set_(name):
-                problems.append(f"{given[name]} is for --data FILE.csv; without it, it would be ignored")
+                problems.append(
+                    f"{given[name]} is for --data FILE.csv; without it, it would be ignored"
+                )
         if set_("features") and set_("drop"):
             problems.append("--features and --drop: --features already names every column to use")
         if data and not args.target:
@@ -298,7 +312,12 @@ def _quiet_pipe() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its one line; --help exits 0 as usual
+        if exc.code in (0, None):
+            raise
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         check_conflicts(args, _subparser(parser, args.command))
         code: int = args.func(args)
@@ -311,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("minitorch-bp: interrupted", file=sys.stderr)
         return 130
     except FloatingPointError as exc:  # TrainingDivergedError, or fit's own on a non-finite loss
-        message = str(exc) if isinstance(exc, TrainingDivergedError) else f"training diverged: {exc}"
+        message = (
+            str(exc) if isinstance(exc, TrainingDivergedError) else f"training diverged: {exc}"
+        )
         print(f"minitorch-bp: error: {message}", file=sys.stderr)
         return 1
     # CheckpointError is a ValueError; ImportError names the extra to install.

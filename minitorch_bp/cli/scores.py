@@ -51,6 +51,4 @@ def report(est: Any, X: Array, y: Array, part: str, held_out: bool, target: str 
         print(format_confusion_matrix(confusion_matrix(codes, pred, len(classes))))
         return
     units = f" (in the units of {target!r})" if target else ""
-    print(
-        f"{part} RMSE {s['rmse']:.6g}, MAE {s['mae']:.6g}, R² {s['r2']:.4f} {where}{units}"
-    )
+    print(f"{part} RMSE {s['rmse']:.6g}, MAE {s['mae']:.6g}, R² {s['r2']:.4f} {where}{units}")

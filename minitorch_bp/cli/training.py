@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from minitorch_bp.cli.scores import report, scores
 from minitorch_bp.estimators import MLPClassifier, MLPRegressor, TrainingInterruptedWarning
 from minitorch_bp.estimators._sklearn import ConvergenceWarning
 from minitorch_bp.estimators.persist import save
+from minitorch_bp.train.monitor import Monitor
 
 #: ``--optimizer``: the estimators' ``solver`` and SGD's momentum μ.
 SOLVERS = {
@@ -38,6 +40,9 @@ SOLVERS = {
     "cg": ("cg", 0.0),
 }
 FULL_BATCH = ("lbfgs", "cg")
+#: The most SGD's default α is for a linear output unit: its MSE gradient is not bounded
+#: by a sigmoid's slope, and the CSV rate of 1.0 diverges on scikit-learn's diabetes.
+LINEAR_OUTPUT_LR = 0.3
 #: The version of the ``cli`` record in a checkpoint's ``extra``.
 RECORD_FORMAT = 1
 
@@ -83,12 +88,18 @@ def plan(args: argparse.Namespace, data: run_data.RunData, key: str) -> tuple[Pl
     hidden, epochs, lr0, l2_default, batch = DEFAULTS[key]
     opt = getattr(args, "optimizer", "sgd")
     activation = getattr(args, "activation", "sigmoid")
-    sizes = tuple(parse_hidden(args.hidden if getattr(args, "hidden", None) is not None else hidden))
+    sizes = tuple(
+        parse_hidden(args.hidden if getattr(args, "hidden", None) is not None else hidden)
+    )
     m = len(data.X_train)
     default_size = min(batch or m, m)
     size = min(args.batch_size or default_size, m)
     if opt in FULL_BATCH:
         size = m
+    classify = data.task.kind == "classification"
+    output = getattr(args, "output", None) or data.output or ("sigmoid" if classify else "identity")
+    if output == "identity":
+        lr0 = min(lr0, LINEAR_OUTPUT_LR)
     notes = []
     lr = args.lr
     if lr is None:
@@ -108,8 +119,6 @@ def plan(args: argparse.Namespace, data: run_data.RunData, key: str) -> tuple[Pl
             notes.append(
                 f"λ = {l2:.4g} (the data set's λ scaled to batch size {size}; --l2 to override)"
             )
-    classify = data.task.kind == "classification"
-    output = getattr(args, "output", None) or data.output or ("sigmoid" if classify else "identity")
     allowed = ("sigmoid", "softmax") if classify else ("identity", "sigmoid")
     if output not in allowed:
         raise ValueError(
@@ -135,7 +144,7 @@ def estimator(p: Plan, data: run_data.RunData, seed: int, na: str) -> MLPClassif
         nesterovs_momentum=False,
         random_state=seed,
         tol=0.0,
-        n_iter_no_change=math.inf,
+        n_iter_no_change=p.epochs + 1,  # never reached: the run takes its epochs
         output=p.output,
         standardize=data.standardize,
         na=run_data.NA_MODES[na][1],
@@ -157,7 +166,11 @@ class _Watch(RunProgress):
 
 
 def fit(
-    est: MLPClassifier | MLPRegressor, data: run_data.RunData, p: Plan, quiet: bool
+    est: MLPClassifier | MLPRegressor,
+    data: run_data.RunData,
+    p: Plan,
+    quiet: bool,
+    more: Sequence[Any] = (),
 ) -> RunProgress:
     """Fit ``est`` on the training rows with the progress display; raise on divergence or Ctrl-C."""
     m = len(data.X_train)
@@ -168,19 +181,22 @@ def fit(
         return {f"val_{k}": v for k, v in scores(est, data.X_test, data.y_test).items()}
 
     progress = _Watch(
-        p.epochs, batches, log_every=max(1, p.epochs // 8), validate=validate if held else None,
+        p.epochs,
+        batches,
+        log_every=max(1, p.epochs // 8),
+        validate=validate if held else None,
         show=not quiet,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est.fit(data.X_train, data.y_train, callbacks=[_Header(), progress])
+            est.fit(data.X_train, data.y_train, callbacks=[_Header(), progress, *more])
         except FloatingPointError as exc:  # a layer's or the engine's overflow check
             progress.close()
             if isinstance(exc, TrainingDivergedError):
                 raise
             raise TrainingDivergedError(
-                f"training diverged in epoch {progress.epochs_done + 1}: {exc}; lower --lr"
+                f"training diverged in epoch {progress.epochs_done + 1}: {exc} (--lr)"
             ) from None
         finally:
             progress.close()
@@ -230,8 +246,12 @@ def run(args: argparse.Namespace, data: run_data.RunData, save_to: Path | None) 
     """Train on ``data``, print the held-out scores, save to ``save_to``."""
     key = data.name if data.name in DEFAULTS and not data.columns else "csv"
     p, notes = plan(args, data, key)
+    outputs = 1 if data.task.kind == "regression" else len(np.unique(data.y_train))
     check_fits(
-        [data.X_train.shape[1], *p.hidden, 1], p.batch, p.optimizer, args.max_params
+        [data.X_train.shape[1], *p.hidden, outputs if outputs > 2 else 1],
+        p.batch,
+        p.optimizer,
+        args.max_params,
     )
     if data.columns:
         print(f"{data.task} (--task to override)")
@@ -241,15 +261,16 @@ def run(args: argparse.Namespace, data: run_data.RunData, save_to: Path | None) 
         print(line)
     est = estimator(p, data, args.seed, getattr(args, "na", "error"))
     extra = record(args, data, p)
+    monitor = [Monitor()] if getattr(args, "report", None) else []
     try:
-        progress = fit(est, data, p, args.quiet)
+        progress = fit(est, data, p, args.quiet, monitor)
     except Interrupted as stop:
         if save_to is None or not est.__sklearn_is_fitted__():
             raise Interrupted(f"{stop.message}; nothing saved (no --save)") from None
         save(est, save_to, extra)
         raise Interrupted(f"{stop.message}; the model so far is saved to {save_to}") from None
     if getattr(args, "report", None):
-        _write_report(args.report, est, data, progress)
+        _write_report(args.report, est, data, progress, monitor[0])
         print(f"report written to {args.report}")
     part = "test" if data.held_out else "training"
     target = data.columns.get("target")
@@ -260,7 +281,9 @@ def run(args: argparse.Namespace, data: run_data.RunData, save_to: Path | None) 
     return 0
 
 
-def _write_report(path: str, est: Any, data: run_data.RunData, progress: RunProgress) -> None:
+def _write_report(
+    path: str, est: Any, data: run_data.RunData, progress: RunProgress, monitor: Monitor
+) -> None:
     from minitorch_bp.data import DataLoader
     from minitorch_bp.train.report import write_report
 
@@ -269,7 +292,10 @@ def _write_report(path: str, est: Any, data: run_data.RunData, progress: RunProg
     T = est._network_targets(data.y_train, "report")
     val = None
     if data.held_out:
-        val = (est.preprocessing_.transform(data.X_test), est._network_targets(data.y_test, "report"))
+        val = (
+            est.preprocessing_.transform(data.X_test),
+            est._network_targets(data.y_test, "report"),
+        )
     write_report(
         path,
         est.model_,
@@ -278,6 +304,7 @@ def _write_report(path: str, est: Any, data: run_data.RunData, progress: RunProg
         optimizer=est._optimizer,
         loader=DataLoader(X, T, len(X), shuffle=False),
         val_data=val,
+        monitor=monitor,
     )
 
 
@@ -294,7 +321,3 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.data:
         return run(args, run_data.from_csv(args), save_to)
     return run(args, run_data.builtin(args.dataset or "digits", args.seed), save_to)
-
-
-def as_float_rows(X: Any) -> np.ndarray[Any, Any]:
-    return np.asarray(X, dtype=np.float64)

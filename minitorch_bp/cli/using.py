@@ -53,7 +53,10 @@ def read_rows(saved: Saved, path: str, target: str | None, *, na: str) -> Any:
     if target is None and not cli.get("selected"):
         known = cli.get("target")
         if known and known in _header(path, cli.get("delimiter")):
-            columns["drop"] = [*(cli.get("drop") or []), known]  # predict: the target is not a feature
+            columns["drop"] = [
+                *(cli.get("drop") or []),
+                known,
+            ]  # predict: the target is not a feature
     table = run_data.read_table(path, target, columns, na=na, task=cli.get("task"))
     check_columns(saved, list(table.features), path)
     return table
@@ -62,7 +65,9 @@ def read_rows(saved: Saved, path: str, target: str | None, *, na: str) -> Any:
 def _target(saved: Saved, args: argparse.Namespace) -> str:
     target = args.target or saved.cli.get("target")
     if not target:
-        raise ValueError(f"evaluate --data {args.data}: give --target COLUMN (the model's record has none)")
+        raise ValueError(
+            f"evaluate --data {args.data}: give --target COLUMN (the model's record has none)"
+        )
     return str(target)
 
 
@@ -80,7 +85,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(saved.est.model_)
         if table.dropped:
             print(f"left out {len(table.dropped)} rows with missing values (--na drop)")
-        report(saved.est, table.X, y, "file", False, target if not is_classifier(saved.est) else None)
+        report(
+            saved.est, table.X, y, "file", False, target if not is_classifier(saved.est) else None
+        )
         return 0
     dataset = args.dataset or saved.fields["dataset"] or saved.cli.get("dataset")
     if dataset not in DATASETS:
@@ -111,7 +118,9 @@ def _evaluate_network(saved: Saved, dataset: str, seed: int) -> int:
             f" {Y.shape[1]}"
         )
     if problem.regression:
-        res = evaluate(model, X, Y, criterion=nn.MSELoss(), l2=saved.fields["l2"], metrics=("loss",))
+        res = evaluate(
+            model, X, Y, criterion=nn.MSELoss(), l2=saved.fields["l2"], metrics=("loss",)
+        )
         print(f"{part} loss J(Θ): {res['loss']:.6f} on {len(X)} examples")
         return 0
     res = evaluate(model, X, Y, metrics=("accuracy",))
