@@ -29,6 +29,7 @@ from minitorch_bp.cli.scores import report, scores
 from minitorch_bp.estimators import MLPClassifier, MLPRegressor, TrainingInterruptedWarning
 from minitorch_bp.estimators._sklearn import ConvergenceWarning
 from minitorch_bp.estimators.persist import save
+from minitorch_bp.train.callbacks import Callback
 from minitorch_bp.train.monitor import Monitor
 
 #: ``--optimizer``: the estimators' ``solver`` and SGD's momentum μ.
@@ -208,11 +209,8 @@ def fit(
     return progress
 
 
-class _Header(RunProgress):
+class _Header(Callback):
     """Prints the network before the first epoch (also with ``--quiet``), as PyTorch's repr."""
-
-    def __init__(self) -> None:
-        super().__init__(0, 0, log_every=1, validate=None, show=False)
 
     def on_train_begin(self, state: Any) -> None:
         print(state.model)

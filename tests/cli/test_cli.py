@@ -71,7 +71,14 @@ def test_train_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "test accuracy: 90.0% on 10 held-out examples" in out
     (tmp_path / "bad.csv").write_text("a,label\n1,0\n2,x\n")
     code, _, err = _run(
-        capsys, "train", "--data", str(tmp_path / "bad.csv"), "--target", "label", "--task", "regression"
+        capsys,
+        "train",
+        "--data",
+        str(tmp_path / "bad.csv"),
+        "--target",
+        "label",
+        "--task",
+        "regression",
     )
     assert code == 2 and err.strip().endswith("row 3, column 'label': 'x' is not a number")
     code, _, err = _run(capsys, "train", "--data", str(tmp_path / "d.csv"), "--target", "nope")
@@ -92,7 +99,10 @@ def test_gradcheck_prints_both_gradients(capsys: pytest.CaptureFixture[str]) -> 
     [
         (["evaluate", "missing.npz"], "No such file"),
         (["train", "--dataset", "xor", "--hidden", "0"], "--hidden"),
-        (["train", "--dataset", "xor", "--lr", "-1", "--epochs", "1"], "--lr: '-1' is not a positive"),
+        (
+            ["train", "--dataset", "xor", "--lr", "-1", "--epochs", "1"],
+            "--lr: '-1' is not a positive",
+        ),
         (["train", "--data", "x.csv"], "--data needs --target"),
     ],
 )
