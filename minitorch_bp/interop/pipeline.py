@@ -4,7 +4,9 @@ r"""An estimator exported whole: its preprocessing, its network and what its out
 
 1. the missing-value rule (``na="mean"``): ``Where(IsNaN(x), means, x)``;
 2. the standardisation fitted on the training rows: ``Div(Sub(x, mean), std)``;
-3. the network, layer by layer (:func:`~minitorch_bp.interop.to_onnx`'s nodes);
+3. the network, layer by layer (:func:`~minitorch_bp.interop.to_onnx`'s nodes; a last
+   ``Sigmoid`` as numpy computes it, ``1 / (1 + Exp(-z))``, which keeps the relative
+   precision of tiny outputs);
 4. for a classifier, ``predict_proba``: ``Softmax`` of the logits, :math:`[1 - p, p]` of
    one sigmoid output, or :math:`K` sigmoids normalised to sum to 1; for a regressor, the
    target scaling undone (``Add(Mul(out, scale), shift)``), in the target's units.
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from minitorch_bp import nn
 from minitorch_bp._atomic import atomic_write
 from minitorch_bp._validation import check_float_dtype
 from minitorch_bp.interop._layers import check_convertible, optional_import
@@ -85,7 +88,18 @@ def estimator_to_onnx(
         x = graph.node(
             "Div", [graph.node("Sub", [x, mean]), graph.constant(pre.standardizer.std, "std")]
         )
-    x, _ = _emit(graph, model, "", x, (None, n))
+    layers = list(model)
+    sigmoid_last = bool(layers) and type(layers[-1]) is nn.Sigmoid
+    body = nn.Sequential(*layers[:-1]) if sigmoid_last else model
+    x, _ = _emit(graph, body, "", x, (None, n))
+    if sigmoid_last:
+        # numpy's 1 / (1 + e^-z), not ONNX Runtime's Sigmoid, whose tails lose relative
+        # precision: K sigmoids all near 0 are normalised by their sum, which magnifies it.
+        graph.prefix = f"{len(layers) - 1}"
+        one = graph.constant([[1.0]], "one")
+        x = graph.node(
+            "Div", [one, graph.node("Add", [one, graph.node("Exp", [graph.node("Neg", [x])])])]
+        )
     graph.prefix = "outputs"
     k = int(est.n_outputs_)
     if classifier:
