@@ -135,7 +135,7 @@ def test_train_evaluate_predict_export(
         np.testing.assert_array_equal(P, est.predict_proba(X))  # repr round-trips exactly
         if name == "iris":
             assert rows[0][1:] == ["proba_setosa", "proba_versicolor", "proba_virginica"]
-            assert set(r[0] for r in rows[1:]) <= {"setosa", "versicolor", "virginica"}
+            assert {r[0] for r in rows[1:]} <= {"setosa", "versicolor", "virginica"}
     else:
         np.testing.assert_array_equal([float(r[0]) for r in rows[1:]], est.predict(X))
 
