@@ -27,10 +27,16 @@ from typing import Any
 import numpy as np
 
 from minitorch_bp import nn
-from minitorch_bp._atomic import atomic_write
 from minitorch_bp._validation import check_float_dtype
 from minitorch_bp.interop._layers import check_convertible, optional_import
-from minitorch_bp.interop.onnx_export import DEFAULT_OPSET, _check_options, _emit, _Graph
+from minitorch_bp.interop.onnx_export import (
+    DEFAULT_OPSET,
+    _check_options,
+    _emit,
+    _Graph,
+    checked_model,
+    write_model,
+)
 
 
 def _is_estimator(obj: Any) -> bool:
@@ -118,20 +124,8 @@ def estimator_to_onnx(
     outputs = [helper.make_tensor_value_info("output", elem, [batch, width])]
     if labels:
         outputs.append(_label_output(graph, onnx, est.classes_, batch))
-    proto = helper.make_model(
-        helper.make_graph(
-            graph.nodes,
-            "minitorch_bp_estimator",
-            [helper.make_tensor_value_info("input", elem, [batch, n])],
-            outputs,
-            initializer=graph.initializers,
-        ),
-        opset_imports=[helper.make_opsetid("", opset)],
-        producer_name="minitorch_bp",
-        ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]),
-    )
-    onnx.checker.check_model(proto, full_check=True)
-    return proto
+    inputs = [helper.make_tensor_value_info("input", elem, [batch, n])]
+    return checked_model(graph, "minitorch_bp_estimator", inputs, outputs)
 
 
 def _probabilities(graph: _Graph, est: Any, out: str, k: int) -> str:
@@ -192,12 +186,7 @@ def export_estimator_onnx(
 ) -> Path:
     """Write :func:`estimator_to_onnx`'s graph to ``path``, atomically; return the path."""
     proto = estimator_to_onnx(est, opset=opset, batch_dim=batch_dim, dtype=dtype, labels=labels)
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise ValueError(f"export_estimator_onnx: folder {str(target.parent)!r} does not exist")
-    data = proto.SerializeToString()
-    atomic_write(target, lambda handle: handle.write(data))
-    return target
+    return write_model(proto, path, "export_estimator_onnx")
 
 
 def estimator_to_torch(est: Any, *, dtype: Any = np.float64) -> Any:
