@@ -7,6 +7,7 @@ the page and the tests cannot drift apart: a row missing on either side fails.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io as _io
 import json
 import re
@@ -141,6 +142,30 @@ def _under_a_file() -> None:
     folder = Path(tempfile.mkdtemp())
     (folder / "notes.txt").write_text("x")
     io.save(_net(), folder / "notes.txt" / "m.npz")
+
+
+@functools.cache
+def _cli_files() -> Path:
+    """A folder with a small CSV of text labels, a model trained on it, and bad variants."""
+    folder = Path(tempfile.mkdtemp())
+    rows = "\n".join(f"{i % 7},{i % 3},{'cat' if i % 2 else 'dog'}" for i in range(20))
+    (folder / "d.csv").write_text(f"a,b,label\n{rows}\n")
+    (folder / "o.csv").write_text("b,a,label\n1,2,cat\n")
+    (folder / "u.csv").write_text("a,b,label\n1,2,bird\n")
+    argv = ["train", "--data", str(folder / "d.csv"), "--target", "label", "--epochs", "2"]
+    with contextlib.redirect_stdout(_io.StringIO()):
+        assert cli.main([*argv, "--quiet", "--save", str(folder / "m.npz")]) == 0
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3)) * 100
+    y = X @ [3.0, -2.0, 1.0] + 1000
+    lines = "\n".join(f"{a},{b},{c},{t}" for (a, b, c), t in zip(X, y, strict=True))
+    (folder / "r.csv").write_text(f"a,b,c,y\n{lines}\n")
+    return folder
+
+
+def _old_checkpoint(**extra: Any) -> str:
+    folder = Path(tempfile.mkdtemp())
+    return str(io.save(_net(), folder / "old.npz", extra={"dataset": "xor", **extra}))
 
 
 class CliExitError(Exception):
@@ -561,6 +586,86 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
         r"exit 2: minitorch-bp train: error: argument --dataset: invalid choice: 'nope' \(choose"
         r" from 'digits', 'xor', 'moons', 'spirals', 'study-sleep'\)",
     ),
+    "cli-epochs": (
+        lambda: _cli("train", "--epochs", "0"),
+        CliExitError,
+        r"exit 2: minitorch-bp train: error: argument --epochs: '0' is not a positive integer",
+    ),
+    "cli-seed": (
+        lambda: _cli("train", "--seed", "-1"),
+        CliExitError,
+        r"exit 2: minitorch-bp train: error: argument --seed: '-1' is not a non-negative integer",
+    ),
+    "cli-ignored": (
+        lambda: _cli("train", "--optimizer", "lbfgs", "--lr", "0.1"),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --lr is ignored by --optimizer lbfgs, which takes no"
+        r" learning rate and works on the full batch; leave it out",
+    ),
+    "cli-conflict": (
+        lambda: _cli("train", "--save", "m.npz", "--no-save"),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --save and --no-save contradict each other",
+    ),
+    "cli-save-folder": (
+        lambda: _cli("train", "--dataset", "xor", "--save", tempfile.mkdtemp()),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --save: .* is a directory, not a file; add a file name",
+    ),
+    "cli-memory": (
+        lambda: _cli("train", "--hidden", "100000000"),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: --hidden: the network 64-100000000-10 has 7,500,000,010"
+        r" parameters \(about 4.4 TB to train with sgd\), more than --max-params 10,000,000",
+    ),
+    "cli-columns": (
+        lambda: _cli(
+            "evaluate", str(_cli_files() / "m.npz"), "--data", str(_cli_files() / "o.csv")
+        ),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: .*o.csv: the feature columns are in another order than in"
+        r" training: \['b', 'a'\] here, \['a', 'b'\] in training",
+    ),
+    "cli-unseen-label": (
+        lambda: _cli(
+            "evaluate", str(_cli_files() / "m.npz"), "--data", str(_cli_files() / "u.csv")
+        ),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: MLPClassifier.score: y has 1 label\(s\) not seen in fit:"
+        r" 'bird'; the classes are 'cat', 'dog'",
+    ),
+    "cli-network-only": (
+        lambda: _cli("predict", _old_checkpoint(), "--data", str(_cli_files() / "d.csv")),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: .*old.npz holds a network only \(saved by a minitorch-bp"
+        r" train from before the estimators, without the preprocessing of its rows\), so predict"
+        r" cannot apply it",
+    ),
+    "cli-extra": (
+        lambda: _cli("evaluate", _old_checkpoint(seed=[1])),
+        CliExitError,
+        r"exit 2: minitorch-bp: error: .*old.npz: extra\['seed'\]=\[1\] must be a non-negative"
+        r" integer",
+    ),
+    "cli-diverged": (
+        lambda: _cli(
+            "train",
+            "--data",
+            str(_cli_files() / "r.csv"),
+            "--target",
+            "y",
+            "--activation",
+            "relu",
+            "--lr",
+            "50",
+            "--epochs",
+            "50",
+            "--no-save",
+            "--quiet",
+        ),
+        CliExitError,
+        r"exit 1: minitorch-bp: error: training diverged in epoch \d+: ",
+    ),
     "adam-betas": (
         lambda: optim.Adam(_net().parameters(), betas=(0.9, 1.0)),
         ValueError,
@@ -859,7 +964,7 @@ ROWS: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
     "estimator-parameter": (
         lambda: MLPClassifier(solver="newton").fit(ESTIMATOR_X, ["cat", "dog", "cat", "dog"]),
         ValueError,
-        r"MLPClassifier.fit: solver='newton' must be one of \('sgd', 'adam', 'lbfgs'\)",
+        r"MLPClassifier.fit: solver='newton' must be one of \('sgd', 'adam', 'lbfgs', 'cg'\)",
     ),
 }
 

@@ -12,6 +12,7 @@ from minitorch_bp.estimators._sklearn import (
     ConvergenceWarning,
     DataConversionWarning,
     NotFittedError,
+    TrainingInterruptedWarning,
 )
 from minitorch_bp.estimators.classifier import MLPClassifier
 from minitorch_bp.estimators.persist import load
@@ -27,6 +28,7 @@ __all__ = [
     "NotFittedError",
     "Preprocessing",
     "Task",
+    "TrainingInterruptedWarning",
     "infer_task",
     "load",
 ]

@@ -17,7 +17,9 @@ import numpy as np
 from minitorch_bp._validation import check_nonnegative, check_positive, check_positive_int
 from minitorch_bp.data.missing import check_na_policy
 
-SOLVERS = ("sgd", "adam", "lbfgs")
+SOLVERS = ("sgd", "adam", "lbfgs", "cg")
+#: The solvers that work on the whole training set at once (a line search per iteration).
+FULL_BATCH = ("lbfgs", "cg")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 
 

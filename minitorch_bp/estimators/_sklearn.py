@@ -41,6 +41,15 @@ class DataConversionWarning(UserWarning):
     """
 
 
+class TrainingInterruptedWarning(UserWarning):
+    """``fit`` was interrupted (Ctrl-C): the estimator keeps the weights of the last batch that ran.
+
+    As scikit-learn's MLPs, the estimators end training on ``KeyboardInterrupt`` instead
+    of losing the work; this warning says so, and a caller (the command line) that must
+    know filters it by this class.
+    """
+
+
 @cache
 def _joined(ours: type, name: str, sklearn_class: type) -> type:
     return type(name, (ours, sklearn_class), {"__module__": ours.__module__})

@@ -16,6 +16,7 @@ from typing import Any
 
 from numpy.typing import NDArray
 
+from minitorch_bp.estimators._params import FULL_BATCH
 from minitorch_bp.train.callbacks import Callback, FitState
 
 #: scipy's default ``ftol`` for L-BFGS-B, which scikit-learn's ``solver="lbfgs"`` uses.
@@ -79,7 +80,7 @@ class SklearnRule(Callback):
         p.loss_curve.append(loss)
         p.samples_seen += self.n_samples
         self.epochs += 1
-        if self.solver == "lbfgs":
+        if self.solver in FULL_BATCH:
             self._lbfgs(state, loss)
             return
         if self.val_score is not None:

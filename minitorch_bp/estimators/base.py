@@ -10,6 +10,7 @@ are and what the outputs mean.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from minitorch_bp.data.loader import DataLoader
 from minitorch_bp.data.split import train_test_split
 from minitorch_bp.estimators import _sklearn
 from minitorch_bp.estimators._input import as_matrix, feature_names, n_rows
-from minitorch_bp.estimators._params import Params, Settings, settings
+from minitorch_bp.estimators._params import FULL_BATCH, Params, Settings, settings
 from minitorch_bp.estimators._stopping import Progress, SklearnRule
 from minitorch_bp.estimators.network import build_network
 from minitorch_bp.estimators.preprocessing import Preprocessing, fit_preprocessing
@@ -148,27 +149,43 @@ class BaseMLP(Params):
         return None
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, X: Any, y: Any) -> Any:
+    def fit(self, X: Any, y: Any, *, callbacks: Sequence[Any] = ()) -> Any:
         """Train from scratch (or, with ``warm_start=True``, from the current weights) on ``(X, y)``.
 
         Args:
             X: the raw rows, ``(m, n_features)``: an array, a list of rows or a data frame
                 (its column names become ``feature_names_in_``).
             y: the targets, ``(m,)`` (or ``(m, k)``, see the class).
+            callbacks: more callbacks for :func:`minitorch_bp.train.fit` (a progress
+                display, a monitor); they see each epoch's ``loss`` and, for a classifier,
+                the training ``accuracy`` in ``state.logs``, after the estimator's own
+                stopping rule has run.
 
         Returns:
             The estimator itself.
+
+        Warns:
+            TrainingInterruptedWarning: Ctrl-C ended training; the estimator keeps the
+                weights of the last batch that ran.
         """
-        self._fit(X, y, incremental=False)
+        self._fit(X, y, incremental=False, callbacks=callbacks)
         return self
 
-    def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None) -> None:
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        incremental: bool,
+        classes: Any = None,
+        callbacks: Sequence[Any] = (),
+    ) -> None:
         name = type(self).__name__
         who = f"{name}.{'partial_fit' if incremental else 'fit'}"
         s = settings(self.get_params(), who, self._output_units)
-        if incremental and s.solver == "lbfgs":
+        if incremental and s.solver in FULL_BATCH:
             raise ValueError(
-                f"{who}: solver='lbfgs' works on the whole training set at once; partial_fit"
+                f"{who}: solver={s.solver!r} works on the whole training set at once; partial_fit"
                 " needs solver='sgd' or 'adam'"
             )
         if incremental and s.early_stopping:
@@ -199,7 +216,7 @@ class BaseMLP(Params):
                 vars(self).update(before)
                 raise
         Xn = self.preprocessing_.transform(Xa, who)
-        self._train(Xn, self._network_targets(targets, who), s, incremental, who)
+        self._train(Xn, self._network_targets(targets, who), s, incremental, who, callbacks)
 
     def _start(
         self, X: Array, names: list[str] | None, targets: Array, classes: Any, s: Settings, who: str
@@ -224,13 +241,22 @@ class BaseMLP(Params):
         self._progress = Progress()
         self.t_ = 0
 
-    def _train(self, X: Array, T: Array, s: Settings, incremental: bool, who: str) -> None:
+    def _train(
+        self,
+        X: Array,
+        T: Array,
+        s: Settings,
+        incremental: bool,
+        who: str,
+        callbacks: Sequence[Any] = (),
+    ) -> None:
         X_val = T_val = None
         if s.early_stopping and not incremental:
             X, X_val, T, T_val = _validation_split(X, T, s, self._stratify(T), self._rng, who)
         m = X.shape[0]
-        batch = m if s.solver == "lbfgs" else min(s.batch_size or 200, m)
-        if s.batch_size is not None and s.batch_size > m and s.solver != "lbfgs":
+        full = s.solver in FULL_BATCH
+        batch = m if full else min(s.batch_size or 200, m)
+        if s.batch_size is not None and s.batch_size > m and not full:
             _sklearn.warn(
                 UserWarning,
                 f"{who}: batch_size={s.batch_size} is larger than the {m} training rows; using {m}",
@@ -262,9 +288,9 @@ class BaseMLP(Params):
                     loader,
                     epochs=1 if incremental else s.max_iter,
                     metrics=("loss", "accuracy")
-                    if s.verbose and self._estimator_type == "classifier"
+                    if (s.verbose or callbacks) and self._estimator_type == "classifier"
                     else ("loss",),
-                    callbacks=[rule],
+                    callbacks=[rule, *callbacks],
                     progress=s.verbose,
                     engine=s.engine,
                 )
@@ -273,7 +299,7 @@ class BaseMLP(Params):
             # batch that ran, and the record stops at the last complete epoch.
             rule.restore_best(self.model_)
             _sklearn.warn(
-                UserWarning,
+                _sklearn.TrainingInterruptedWarning,
                 f"{who}: training interrupted after {rule.epochs} epochs; the estimator keeps"
                 " the weights of the last batch that ran",
             )
@@ -288,7 +314,7 @@ class BaseMLP(Params):
         self.loss_curve_ = list(p.loss_curve)
         self.loss_ = (
             float(self._optimizer.objective)  # type: ignore[attr-defined]
-            if s.solver == "lbfgs"
+            if s.solver in FULL_BATCH
             else p.loss_curve[-1]
         )
         self.best_loss_ = None if s.early_stopping else p.best_loss
@@ -301,16 +327,16 @@ class BaseMLP(Params):
                     " learning_rate_init, or scale the inputs (standardize=True)"
                 )
         if not incremental and not rule.converged and rule.epochs >= s.max_iter:
-            what = "lbfgs" if s.solver == "lbfgs" else "the stochastic optimizer"
+            what = s.solver if s.solver in FULL_BATCH else "the stochastic optimizer"
             _sklearn.warn(
                 _sklearn.ConvergenceWarning,
                 f"{who}: max_iter={s.max_iter} reached and {what} has not converged yet (the"
                 f" loss still improves by more than tol={s.tol}); raise max_iter",
             )
-        elif not incremental and s.solver == "lbfgs" and not rule.converged:
+        elif not incremental and s.solver in FULL_BATCH and not rule.converged:
             _sklearn.warn(
                 _sklearn.ConvergenceWarning,
-                f"{who}: lbfgs stopped after max_fun={s.max_fun} evaluations without converging",
+                f"{who}: {s.solver} stopped after max_fun={s.max_fun} evaluations without converging",
             )
 
     # ----------------------------------------------------------------- predicting
@@ -454,6 +480,8 @@ def _optimizer(model: nn.Module, s: Settings) -> optim.Optimizer:
         )
     # One iteration per epoch: the history carries over between steps, so the run is the
     # same as one long step, and the loss curve gets a point per iteration.
+    if s.solver == "cg":
+        return optim.ConjugateGradient(params, l2=s.alpha, max_iter=1, tolerance_grad=s.tol)
     # max_eval: PyTorch's default (max_iter * 5 // 4 = 1 here) would cut the strong Wolfe
     # search off after one evaluation; scipy's L-BFGS-B, which scikit-learn runs, allows a
     # search of up to maxls=20 steps.

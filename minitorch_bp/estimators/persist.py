@@ -34,8 +34,14 @@ FORMAT = 1
 _FITTED_FLOATS = ("loss_", "best_loss_", "best_validation_score_")
 
 
-def save(estimator: BaseMLP, path: str | Path) -> Path:
-    """Write ``estimator`` (fitted) to ``path``; see the module docstring for what is stored."""
+def save(estimator: BaseMLP, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``estimator`` (fitted) to ``path``; see the module docstring for what is stored.
+
+    ``extra``: more JSON data and arrays for the checkpoint's ``extra`` (the command line
+    keeps its column choices there), beside ``extra["estimator"]``.
+    """
+    if extra is not None and "estimator" in extra:
+        raise ValueError("save: extra must not have the key 'estimator' (the estimator's own)")
     if not estimator.__sklearn_is_fitted__():
         raise _sklearn.not_fitted(estimator, "save")
     params = estimator.get_params()
@@ -77,7 +83,10 @@ def save(estimator: BaseMLP, path: str | Path) -> Path:
             "scaler": _scaler_dict(scaler),
         }
     return io.save(
-        estimator.model_, path, optimizer=estimator._optimizer, extra={"estimator": record}
+        estimator.model_,
+        path,
+        optimizer=estimator._optimizer,
+        extra={**(extra or {}), "estimator": record},
     )
 
 
@@ -88,10 +97,17 @@ def load(path: str | Path, cls: type | None = None) -> Any:
         minitorch_bp.io.CheckpointError: the file is not such a checkpoint, or a field of
             ``extra`` does not fit the network (the message names it).
     """
+    return from_checkpoint(io.load_checkpoint(path), path, cls)
+
+
+def from_checkpoint(ckpt: io.Checkpoint, path: str | Path, cls: type | None = None) -> Any:
+    """The estimator in a checkpoint already read with :func:`minitorch_bp.io.load_checkpoint`.
+
+    ``path`` only names the file in messages; see :func:`load`.
+    """
     from minitorch_bp.estimators.classifier import MLPClassifier
     from minitorch_bp.estimators.regressor import MLPRegressor
 
-    ckpt = io.load_checkpoint(path)
     record = ckpt.extra.get("estimator") if isinstance(ckpt.extra, dict) else None
     if not isinstance(record, dict):
         raise io.CheckpointError(

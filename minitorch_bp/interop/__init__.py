@@ -12,6 +12,12 @@ Example:
 
 from minitorch_bp.interop import _layers, onnx_export
 from minitorch_bp.interop.onnx_export import export_onnx, to_onnx
+from minitorch_bp.interop.pipeline import (
+    estimator_to_onnx,
+    estimator_to_torch,
+    export_estimator_onnx,
+    torch_preprocessing_class,
+)
 from minitorch_bp.interop.torch_convert import (
     from_torch,
     to_torch,
@@ -30,10 +36,14 @@ DEFAULT_OPSET: int = onnx_export.DEFAULT_OPSET
 __all__ = [
     "DEFAULT_OPSET",
     "SUPPORTED",
+    "estimator_to_onnx",
+    "estimator_to_torch",
+    "export_estimator_onnx",
     "export_onnx",
     "from_torch",
     "to_onnx",
     "to_torch",
     "to_torch_state_dict",
+    "torch_preprocessing_class",
     "torch_residual_class",
 ]

@@ -1,10 +1,17 @@
 """``minitorch-bp export MODEL.npz --to {onnx,torch} --out PATH``.
 
-``--to onnx`` writes the graph of :func:`~minitorch_bp.interop.export_onnx`.
-``--to torch`` writes ``torch.save(to_torch(model).state_dict(), PATH)``: a state dict
-of plain tensors, which ``torch.load(PATH)`` reads with its default ``weights_only=True``
-(a pickled module would not load that way). The command prints the PyTorch
-architecture the state dict belongs to.
+A model saved by ``train`` (an estimator) is exported whole by default: raw rows in,
+the preprocessing fitted on the training rows as the first nodes, then the network,
+then ``predict_proba`` (classifiers; ``--labels`` adds the predicted label) or the
+prediction in the target's units (regressors); ``--dtype float32`` writes a float32
+graph. ``--network-only`` (and any plain ``io.save`` model) exports the network alone.
+
+``--to onnx`` writes the graph of :func:`~minitorch_bp.interop.export_onnx` (or
+:func:`~minitorch_bp.interop.export_estimator_onnx`). ``--to torch`` writes
+``torch.save(module.state_dict(), PATH)``: a state dict of plain tensors, which
+``torch.load(PATH)`` reads with its default ``weights_only=True`` (a pickled module
+would not load that way). The command prints the PyTorch architecture the state dict
+belongs to.
 """
 
 from __future__ import annotations
@@ -14,11 +21,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from minitorch_bp._atomic import atomic_write
+from minitorch_bp._atomic import atomic_write, check_output_path
 from minitorch_bp.interop._layers import optional_import
 from minitorch_bp.interop.onnx_export import DEFAULT_OPSET, export_onnx
+from minitorch_bp.interop.pipeline import estimator_to_torch, export_estimator_onnx
 from minitorch_bp.interop.torch_convert import to_torch
-from minitorch_bp.io import load
+from minitorch_bp.io import load, load_checkpoint
+
+
+def _model(path: Path, network_only: bool) -> Any:
+    """The estimator a checkpoint of ``train`` holds, or the network (``network_only``, or a plain model)."""
+    if network_only:
+        return load(path)
+    ckpt = load_checkpoint(path)
+    if isinstance(ckpt.extra, dict) and "estimator" in ckpt.extra:
+        from minitorch_bp.estimators.persist import from_checkpoint
+
+        return from_checkpoint(ckpt, path)
+    return ckpt.model
 
 
 def _batch_dim(text: str) -> int | str:
@@ -77,12 +97,29 @@ def add_export_command(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="ONNX: one example's shape, e.g. 1,8,8 (default: what the first layer tells)",
     )
+    p.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default=None,
+        help="the graph's element type (default: the model's, float64)",
+    )
+    p.add_argument(
+        "--labels",
+        action="store_true",
+        help="ONNX of a classifier: also an output 'label', the predicted class's name",
+    )
+    p.add_argument(
+        "--network-only",
+        action="store_true",
+        help="export the network alone, without the saved preprocessing",
+    )
     p.set_defaults(func=export_command)
     return p
 
 
-def _save_torch(model: Any, out: Path) -> Any:
-    seq = to_torch(model)
+def _save_torch(model: Any, out: Path, dtype: str | None = None) -> Any:
+    whole = hasattr(model, "preprocessing_")
+    seq = estimator_to_torch(model, dtype=dtype or "float64") if whole else to_torch(model)
     torch = optional_import("torch", "torch", "minitorch-bp export --to torch")
     state = seq.state_dict()
     atomic_write(out, lambda handle: torch.save(state, handle))
@@ -100,21 +137,52 @@ def export_command(args: argparse.Namespace) -> int:
     out: Path = args.out
     if not model_path.is_file():
         raise ValueError(f"export: model file {str(model_path)!r} does not exist")
+    check_output_path(out, "export --out")
     if not out.parent.is_dir():
         raise ValueError(f"export: output folder {str(out.parent)!r} does not exist")
+    dtype = getattr(args, "dtype", None)
+    labels = getattr(args, "labels", False)
     try:
-        model = load(model_path)
-        if args.to == "onnx":
+        model = _model(model_path, getattr(args, "network_only", False))
+        whole = hasattr(model, "preprocessing_")
+        if labels and not (whole and args.to == "onnx" and model._estimator_type == "classifier"):
+            raise ValueError(
+                "export --labels: only for the ONNX export of a classifier saved by train"
+                " (with its preprocessing)"
+            )
+        if whole and getattr(args, "input_shape", None) is not None:
+            raise ValueError(
+                "export --input-shape: the rows of a model saved by train have a fixed width"
+            )
+        if args.to == "onnx" and whole:
+            export_estimator_onnx(
+                model,
+                out,
+                opset=args.opset,
+                batch_dim=args.batch_dim,
+                dtype=dtype or "float64",
+                labels=labels,
+            )
+            what = "predict_proba" if model._estimator_type == "classifier" else "predict"
+            names = "'output' and 'label'" if labels else "'output'"
+            print(
+                f"wrote ONNX (opset {args.opset}, {dtype or 'float64'}, raw rows in 'input', the"
+                f" preprocessing, the network, {what} in {names}) to {out}"
+            )
+        elif args.to == "onnx":
             export_onnx(
                 model,
                 out,
                 opset=args.opset,
                 batch_dim=args.batch_dim,
                 input_shape=getattr(args, "input_shape", None),
+                dtype=dtype,
             )
             print(f"wrote ONNX (opset {args.opset}, input 'input', output 'output') to {out}")
         else:
-            seq = _save_torch(model, out)
+            if dtype == "float32" and not whole:
+                raise ValueError("export --to torch --dtype float32: needs a model saved by train")
+            seq = _save_torch(model, out, dtype)
             print(f"wrote the state dict of this torch.nn.Sequential to {out}:\n{seq}")
     except ModuleNotFoundError as exc:
         print(f"minitorch-bp export: error: {exc}", file=sys.stderr)

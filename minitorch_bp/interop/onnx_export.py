@@ -247,20 +247,36 @@ def to_onnx(
     graph.prefix = "output"
     graph.nodes.append(helper.make_node("Identity", [current], ["output"], name="output"))
     out_dims: list[int | str] = [batch, *_output_dims(model, dims, shape)]
+    return checked_model(
+        graph,
+        "minitorch_bp",
+        [helper.make_tensor_value_info("input", in_elem, [batch, *dims])],
+        [helper.make_tensor_value_info("output", elem, out_dims)],
+    )
+
+
+def checked_model(graph: _Graph, name: str, inputs: list[Any], outputs: list[Any]) -> Any:
+    """The ``ModelProto`` of ``graph``'s nodes between ``inputs`` and ``outputs``, checked."""
+    helper, opset = graph.onnx.helper, graph.opset
     proto = helper.make_model(
-        helper.make_graph(
-            graph.nodes,
-            "minitorch_bp",
-            [helper.make_tensor_value_info("input", in_elem, [batch, *dims])],
-            [helper.make_tensor_value_info("output", elem, out_dims)],
-            initializer=graph.initializers,
-        ),
+        helper.make_graph(graph.nodes, name, inputs, outputs, initializer=graph.initializers),
         opset_imports=[helper.make_opsetid("", opset)],
         producer_name="minitorch_bp",
         ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]),
     )
-    onnx.checker.check_model(proto, full_check=True)
+    graph.onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def write_model(proto: Any, path: str | os.PathLike[str], who: str) -> Path:
+    """Write ``proto`` to ``path`` atomically (its folder must exist)."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise ValueError(f"{who}: folder {str(folder)!r} does not exist")
+    data = proto.SerializeToString()
+    atomic_write(target, lambda handle: handle.write(data))
+    return target
 
 
 def export_onnx(
@@ -294,10 +310,4 @@ def export_onnx(
         ValueError: an unsupported layer (named, with its position) or a bad option.
     """
     proto = to_onnx(model, opset=opset, batch_dim=batch_dim, input_shape=input_shape, dtype=dtype)
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise ValueError(f"export_onnx: folder {str(folder)!r} does not exist")
-    data = proto.SerializeToString()
-    atomic_write(target, lambda handle: handle.write(data))
-    return target
+    return write_model(proto, path, "export_onnx")

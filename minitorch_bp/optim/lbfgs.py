@@ -273,6 +273,11 @@ class LBFGS(FullBatchOptimizer):
         self._n_iter = load_count(
             state.get("n_iter", 0 if self._d is None else 2), "LBFGS", "n_iter"
         )
+        if (self._d is None) != (self._g_prev is None) or (self._n_iter > 0 and self._d is None):
+            raise ValueError(
+                "LBFGS.load_state_dict: d and g_prev must both be vectors once an iteration ran"
+                f" (n_iter={self._n_iter}), or both None before the first"
+            )
 
 
 def _pair_vector(value: Any, n: int, key: str) -> Array:

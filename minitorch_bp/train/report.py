@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -35,22 +34,28 @@ from minitorch_bp.train.monitor import Monitor, columns
 def check_report_path(path: str | Path, who: str) -> Path:
     """Return ``path`` if a report can be written there; raise before any training otherwise.
 
+    The checks of every output path (:func:`minitorch_bp._atomic.check_output_path`), and
+    the folder must exist (the report is one file; it makes no folders).
+
     Raises:
-        ValueError: the path is a folder, its folder does not exist or is not writable.
+        ValueError: the path is empty or a folder, its folder does not exist or is not
+            writable.
         ImportError: matplotlib (the ``plots`` extra) is missing.
     """
+    from minitorch_bp._atomic import check_output_path
     from minitorch_bp.plots._mpl import require
 
-    p = Path(path)
-    if str(path) == "" or p.is_dir():
+    if str(path) and Path(path).is_dir():
         raise ValueError(
             f"{who}: report={str(path)!r} is a folder; give a file name such as run.html"
         )
+    try:
+        p = check_output_path(path, f"{who}: report={str(path)!r}")
+    except OSError as exc:  # a folder, a file above it, no permission: one kind of mistake
+        raise ValueError(str(exc)) from None
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"{who}: report={str(path)!r}: the folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{who}: report={str(path)!r}: the folder {str(folder)!r} is not writable")
     require(f"{who}(report=...)")
     return p
 

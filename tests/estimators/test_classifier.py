@@ -202,7 +202,7 @@ def test_predict_before_fit_is_not_fitted_error() -> None:
 def test_parameters_are_checked_at_fit_naming_them() -> None:
     X, y = _three_classes(30)
     for params, message in [
-        ({"solver": "newton"}, r"solver='newton' must be one of \('sgd', 'adam', 'lbfgs'\)"),
+        ({"solver": "newton"}, r"solver='newton' must be one of \('sgd', 'adam', 'lbfgs', 'cg'\)"),
         ({"alpha": -1.0}, r"alpha=-1.0 must be a finite number >= 0 \(the notes' λ\)"),
         (
             {"hidden_layer_sizes": (10, 0)},

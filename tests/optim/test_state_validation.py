@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import warnings
 from typing import Any
 
@@ -192,7 +193,11 @@ _values = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     name=st.sampled_from(sorted(FIRST_ORDER) + sorted(FULL_BATCH)),
     changes=st.lists(st.tuples(st.integers(0, 40), _values), min_size=1, max_size=3),
@@ -242,3 +247,10 @@ def test_fuzzed_states_load_whole_or_are_refused_leaving_the_optimizer_as_it_was
             opt.step()
     for p in model.parameters():  # what was accepted steps to finite weights
         assert np.isfinite(p.data).all()
+
+
+def test_lbfgs_without_its_direction_after_an_iteration_is_refused() -> None:
+    """Found by the fuzz test above: d=None with n_iter > 0 loaded, then the next step
+    failed an internal assertion."""
+    _, opt = _trained(FULL_BATCH["LBFGS"])
+    _refused(opt, {**opt.state_dict(), "d": None}, r"d and g_prev must both be vectors")
