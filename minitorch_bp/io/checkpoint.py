@@ -413,25 +413,39 @@ def _check_layer_sizes(path: Path, spec: Any, arrays: dict[str, Array], where: s
     A layer's sizes (``in_features``, channels, ``num_embeddings``...) are dimensions of
     its own parameters, so a configuration integer larger than every dimension of the
     layer's arrays (and than :data:`SMALL_SIZE`) cannot describe the saved layer;
-    refusing it first keeps a 1 KB header from building ``Linear(100000, 300)``.
+    refusing it first keeps a 1 KB header from building ``Linear(100000, 300)``. A layer
+    without arrays in the file is bounded by the widest array of the whole file instead.
     """
     if not isinstance(spec, dict):
         return
     prefix = f"{where}." if where else ""
-    dims = [
-        d
+    model_arrays = [
+        (key.partition("/")[2], value.shape)
         for key, value in arrays.items()
         if key.partition("/")[0] not in ("optimizer", "extra", "state", "__header__")
-        and key.partition("/")[2].startswith(prefix)
-        for d in value.shape
     ]
+    own = [d for name, shape in model_arrays if name.startswith(prefix) for d in shape]
+    # A layer with no arrays of its own (BatchNorm without affine or running statistics,
+    # a LayerNorm without weights, a pool) allocates nothing for its sizes; it may be as
+    # wide as the widest array in the file (the Linear before it), no wider.
+    dims = own or [d for _, shape in model_arrays for d in shape]
     limit = max([SMALL_SIZE, *dims])
-    for key, value in _integers(spec.get("config", {})):
+    name = f"layer {where!r}" if where else "the model"
+    sizes = _integers(spec.get("config", {}))
+    for key, value in sizes:
         if value > limit:
-            name = f"layer {where!r}" if where else "the model"
             raise CheckpointError(
                 f"{path}: {name} ({spec.get('type')}) has {key}={value}, larger than every"
                 f" dimension of its arrays in the file (at most {limit}); refusing to build it"
+            )
+    if not own:  # and a header that left out a layer's arrays cannot build a big one either
+        numbers = sum(math.prod(shape) for _, shape in model_arrays)
+        product = math.prod(v for _, v in sizes if v > 1)
+        if product > max(SMALL_SIZE, numbers):
+            raise CheckpointError(
+                f"{path}: {name} ({spec.get('type')}) has sizes whose product {product} exceeds"
+                f" the {numbers} numbers the file holds, and no arrays of its own; refusing to"
+                " build it"
             )
     for i, child in enumerate(spec.get("children") or []):
         _check_layer_sizes(path, child, arrays, f"{prefix}{i}")

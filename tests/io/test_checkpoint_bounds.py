@@ -137,3 +137,58 @@ def test_many_children_load_in_linear_time(tmp_path: Path) -> None:
     model = io.load(path)
     assert len(model) == 50_000
     assert time.perf_counter() - start < 15.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Sequential(
+            nn.Linear(3, 4096, rng=0), nn.BatchNorm1d(4096, affine=False, track_running_stats=False)
+        ),
+        nn.Sequential(nn.Linear(3, 2000, rng=0), nn.LayerNorm(2000, elementwise_affine=False)),
+    ],
+    ids=["batchnorm-without-arrays", "layernorm-without-arrays"],
+)
+def test_a_layer_without_arrays_may_be_as_wide_as_the_files_arrays(
+    model: nn.Sequential, tmp_path: Path
+) -> None:
+    """Before: refused (num_features=4096 'larger than every dimension of its arrays', of
+    which it has none), so a valid saved model never loaded again."""
+    loaded = io.load(io.save(model, tmp_path / "wide.npz"))
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(loaded.eval()(X), model.eval()(X))
+
+
+def test_a_claimed_wide_layer_without_arrays_is_still_bounded_by_the_file(tmp_path: Path) -> None:
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.LayerNorm(3, elementwise_affine=False))
+    arrays = _arrays(io.save(model, tmp_path / "s.npz"))
+    header = _header(arrays)
+    header["model"]["children"][1]["config"]["normalized_shape"] = [10**8]
+    _set_header(arrays, header)
+    path = tmp_path / "claim.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(CheckpointError, match=r"normalized_shape=100000000, larger than every"):
+        io.load_checkpoint(path)
+
+
+def test_a_header_leaving_out_a_layers_arrays_cannot_build_a_big_one(tmp_path: Path) -> None:
+    """Each size may be as wide as the file's widest array, but not their product."""
+    model = nn.Sequential(nn.Linear(2, 2000, rng=0), nn.Sigmoid(), nn.Linear(2000, 1, rng=1))
+    arrays = _arrays(io.save(model, tmp_path / "s.npz"))
+    header = _header(arrays)
+    header["model"]["children"][1] = {
+        "type": "Linear",
+        "config": {"in_features": 2000, "out_features": 2000, "bias": True},
+    }
+    header["model"]["children"].insert(2, {"type": "Sigmoid", "config": {}})
+    _set_header(arrays, header)
+    path = tmp_path / "claim.npz"
+    np.savez(path, **arrays)
+
+    def load() -> None:
+        with pytest.raises(
+            CheckpointError, match=r"sizes whose product 4000000 exceeds the 8001 numbers"
+        ):
+            io.load_checkpoint(path)
+
+    assert _peak(load) < 4 * MB
