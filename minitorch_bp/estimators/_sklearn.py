@@ -88,7 +88,7 @@ def warn(category: type[Warning], message: str) -> None:
 
 def tags(kind: str, *, multi_output: bool, multi_label: bool, allow_nan: bool) -> Any:
     """scikit-learn's ``Tags`` for an estimator of ``kind`` ``"classifier"`` or ``"regressor"``."""
-    from sklearn.utils import (  # type: ignore[import-untyped]
+    from sklearn.utils import (
         ClassifierTags,
         InputTags,
         RegressorTags,
