@@ -22,6 +22,7 @@ import pytest
 from minitorch_bp import cli, distributed, explain, gradcheck, io, nn, optim, train, utils
 from minitorch_bp.data import DataLoader, one_hot, train_test_split
 from minitorch_bp.estimators import MLPClassifier, MLPRegressor, NotFittedError
+from tests.stepped import stepped
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -232,26 +233,8 @@ def _nan_row_5() -> None:
 
 def _tampered_state(make: Callable[[list[nn.Parameter]], optim.Optimizer], edit: Any) -> None:
     import copy
-    import warnings
 
-    model, loss = _net(), nn.BCELoss()
-    opt = make(model.parameters())
-    X, Y = np.linspace(-1, 1, 12).reshape(4, 3), np.eye(2)[[0, 1, 1, 0]]
-
-    def closure() -> float:
-        value = float(loss(model(X), Y))
-        model.backward(loss.backward())
-        return value
-
-    for _ in range(2):
-        opt.zero_grad()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optim.ConvergenceWarning)
-            if opt.requires_closure:
-                opt.step(closure)
-            else:
-                closure()
-                opt.step()
+    _, opt = stepped(make)
     state = copy.deepcopy(opt.state_dict())
     edit(state)
     opt.load_state_dict(state)

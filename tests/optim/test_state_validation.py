@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import warnings
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minitorch_bp import nn, optim
+from tests.stepped import stepped, take_steps
 
 FIRST_ORDER = {
     "SGD": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
@@ -42,26 +42,7 @@ def _model() -> nn.Sequential:
 
 
 def _trained(factory: Any) -> tuple[nn.Sequential, optim.Optimizer]:
-    model = _model()
-    opt = factory(model.parameters())
-    loss = nn.BCELoss()
-    X, Y = np.linspace(-1, 1, 12).reshape(4, 3), np.eye(2)[[0, 1, 1, 0]]
-
-    def closure() -> float:
-        value = float(loss(model(X), Y))
-        model.backward(loss.backward())
-        return value
-
-    for _ in range(2):
-        opt.zero_grad()
-        if opt.requires_closure:
-            with warnings.catch_warnings():  # max_iter=3 may stop on its limit: on purpose
-                warnings.simplefilter("ignore", optim.ConvergenceWarning)
-                opt.step(closure)
-        else:
-            closure()
-            opt.step()
-    return model, opt
+    return stepped(factory)
 
 
 def _arrays(state: dict[str, Any]) -> list[str]:
@@ -229,22 +210,7 @@ def test_fuzzed_states_load_whole_or_are_refused_leaving_the_optimizer_as_it_was
             elif isinstance(a, (int, float, str, bool)) or a is None:
                 assert a == b or (a != a and b != b), k
         return
-    loss, X = nn.BCELoss(), np.linspace(-1, 1, 12).reshape(4, 3)
-    Y = np.eye(2)[[0, 1, 1, 0]]
-
-    def closure() -> float:
-        value = float(loss(model(X), Y))
-        model.backward(loss.backward())
-        return value
-
-    opt.zero_grad()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optim.ConvergenceWarning)
-        if opt.requires_closure:
-            opt.step(closure)
-        else:
-            closure()
-            opt.step()
+    take_steps(model, opt, 1)
     for p in model.parameters():  # what was accepted steps to finite weights
         assert np.isfinite(p.data).all()
 

@@ -40,6 +40,13 @@ def _net() -> nn.Sequential:
     return nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 1, rng=1), nn.Sigmoid())
 
 
+def _fit_bce(model: nn.Module, X: np.ndarray, Y: np.ndarray, **kwargs: Any) -> Any:
+    """``fit`` with BCE, SGD at α = 0.5 and shuffled batches of 8, printing nothing."""
+    loader = DataLoader(X, Y, 8, seed=0)
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    return fit(model, nn.BCELoss(), opt, loader, progress=False, **kwargs)
+
+
 class Recorder(Callback):
     """Counts batches and notes whether on_train_end ran; can press Ctrl-C at a batch."""
 
@@ -65,14 +72,12 @@ def test_ctrl_c_stops_after_the_batch_and_keeps_the_history(engine: bool) -> Non
     rec = Recorder(press_at=(3, 1))
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(TrainingInterrupted) as info:
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=10,
             callbacks=[rec],
-            progress=False,
             engine=engine,
         )
     stop = info.value
@@ -112,14 +117,12 @@ def test_a_second_ctrl_c_aborts_at_once_but_still_keeps_the_history() -> None:
     model = _net()
     rec = Recorder(press_at=(2, 0), presses=2)
     with pytest.raises(TrainingInterrupted) as info:
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=10,
             callbacks=[rec],
-            progress=False,
         )
     assert info.value.history.epochs == [1] and rec.ended
     assert not info.value.clean  # cut inside the batch's callbacks
@@ -135,14 +138,12 @@ def test_a_keyboard_interrupt_from_anywhere_is_caught_too() -> None:
     model = _net()
     rec = Recorder()
     with pytest.raises(TrainingInterrupted) as info:
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=10,
             callbacks=[rec, Raise()],
-            progress=False,
         )
     assert info.value.history.epochs == [1, 2] and rec.ended
     assert isinstance(info.value, KeyboardInterrupt)  # code that catches Ctrl-C still does
@@ -155,13 +156,11 @@ def test_fit_outside_the_main_thread_leaves_signals_alone() -> None:
     def run() -> None:
         model = _net()
         result.append(
-            fit(
+            _fit_bce(
                 model,
-                nn.BCELoss(),
-                optim.SGD(model.parameters(), lr=0.5),
-                DataLoader(X, Y, 8, seed=0),
+                X,
+                Y,
                 epochs=2,
-                progress=False,
             )
         )
 
@@ -230,13 +229,11 @@ def test_non_finite_training_data_is_refused_before_training() -> None:
     with pytest.raises(
         ValueError, match=r"fit: the training X holds 1 NaN or inf value\(s\), the first in row 5"
     ):
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=2,
-            progress=False,
         )
 
 
@@ -245,13 +242,11 @@ def test_log_every_must_be_a_positive_integer(bad: Any) -> None:
     X, Y = _data()
     model = _net()
     with pytest.raises(ValueError, match=rf"fit: log_every={bad!r} must be a positive integer"):
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=2,
-            progress=False,
             log_every=bad,
         )
 
@@ -259,24 +254,20 @@ def test_log_every_must_be_a_positive_integer(bad: Any) -> None:
 def test_numpy_integers_are_integers_and_bools_are_not() -> None:
     X, Y = _data()
     model = _net()
-    h = fit(
+    h = _fit_bce(
         model,
-        nn.BCELoss(),
-        optim.SGD(model.parameters(), lr=0.5),
-        DataLoader(X, Y, 8, seed=0),
+        X,
+        Y,
         epochs=np.int64(3),
         initial_epoch=np.int32(1),
-        progress=False,
     )
     assert h.epochs == [2, 3]
     with pytest.raises(ValueError, match=r"epochs=True must be an integer"):
-        fit(
+        _fit_bce(
             model,
-            nn.BCELoss(),
-            optim.SGD(model.parameters(), lr=0.5),
-            DataLoader(X, Y, 8, seed=0),
+            X,
+            Y,
             epochs=True,
-            progress=False,
         )
 
 
